@@ -1,0 +1,7 @@
+"""Engines that run gradient descent (3.2) on a :class:`~sim.problem.Problem`, one contract:
+each returns :class:`~sim.trajectory.Trajectory` objects with identical content up to round-off.
+
+- ``reference``: full weights, torch autograd on the loss; obviously right, slow.
+- ``fast``: coefficient space (numba), pre-activations updated through the n x n Gram matrix.
+- ``batched``: coefficient space in torch over many initialisations at once, on cpu or cuda.
+"""

@@ -1,0 +1,56 @@
+"""Reference engine: plain weights and torch autograd, written to be obviously right.
+
+Each step evaluates the network (3.1) on the (mini-)batch, the mean logistic loss, and takes
+``W <- W - eta grad`` (3.2). The activation comes from :mod:`sim.activation` (``torch.where``), so its
+autograd derivative at 0 is 1 as the paper fixes. ``rho`` is *recovered* from ``W(t) - W(0)`` by
+least squares (Def. 5.1), independently of the recursion of Lemma 5.2 that the fast engines use.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .. import activation
+from ..problem import Problem
+from ..trajectory import Trajectory
+
+
+def rho_from_weights(W: np.ndarray, W0: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Solve ``W - W0 = C X`` for ``C`` by least squares and return ``rho = C ||x_i||^2`` (Def. 5.1).
+    Unique when ``X`` has full row rank; otherwise the minimum-norm solution."""
+    D = (W - W0).reshape(-1, W.shape[-1])
+    C, *_ = np.linalg.lstsq(X.T, D.T, rcond=None)
+    return (C.T * (np.linalg.norm(X, axis=1) ** 2)).reshape(W.shape[:-1] + (X.shape[0],))
+
+
+def run(problem: Problem, seed: int | None = None, progress=None) -> Trajectory:
+    seed = problem.seed if seed is None else seed
+    W0 = problem.init_weights(seed)
+    X = torch.from_numpy(problem.data.X)
+    y = torch.from_numpy(problem.data.y)
+    W = torch.from_numpy(W0.copy()).requires_grad_(True)
+    perm, bs = problem.batch_schedule()
+    nb = -(-problem.n // bs)
+    ckpt = set(problem.checkpoints.tolist())
+    Ws = []
+    gamma, eta = problem.gamma, problem.eta
+    for t in range(problem.steps + 1):
+        if t in ckpt:
+            Ws.append(W.detach().numpy().copy())
+            if progress is not None:
+                progress(t, problem.steps)
+        if t == problem.steps:
+            break
+        idx = perm[(t // nb) % len(perm), (t % nb) * bs:(t % nb) * bs + bs]
+        Xb = X[torch.from_numpy(idx)] if len(idx) < problem.n else X
+        yb = y[torch.from_numpy(idx)] if len(idx) < problem.n else y
+        f = activation.sigma(W[0] @ Xb.T, gamma).mean(0) - activation.sigma(W[1] @ Xb.T, gamma).mean(0)
+        loss = torch.logaddexp(torch.zeros_like(f), -yb * f).mean()
+        (grad,) = torch.autograd.grad(loss, W)
+        with torch.no_grad():
+            W -= eta * grad
+    Ws = np.stack(Ws)
+    rho = np.stack([rho_from_weights(Wk, W0, problem.data.X) for Wk in Ws])
+    preact = Ws @ problem.data.X.T
+    return Trajectory(problem, seed, "reference", problem.checkpoints.copy(), rho, preact, W0)
