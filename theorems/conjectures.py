@@ -1,0 +1,43 @@
+"""New conjectures in a few lines.
+
+    from theorems import conjecture, Evidence, strategies as S
+
+    @conjecture("my.1", text="Leaky GD margins equalise.", strategy=S.leaky_problems())
+    def margins_equalise(problem):
+        ...
+        return Evidence(holds=..., witness=..., bound=..., relation="<=", summary="...")
+
+The decorator registers the statement (kind ``conjecture``) and returns a pytest test named
+``test_<function name>``: put it in any ``test_*.py`` file (or pass the file to pytest) and it runs
+under Hypothesis, appears in the report, and - when refuted - is shown as a finding (xfail) with
+its counterexample; ``--theorems-strict`` makes a refutation fail the run.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .registry import Statement, register
+from .runner import check_statement
+
+
+def conjecture(id: str, *, text: str, strategy, title: str | None = None, hypotheses=(),
+               constants=(), markers=(), source: str = "", max_examples: int | None = None):
+    def deco(check):
+        stmt = register(Statement(id=id, kind="conjecture", title=title or check.__name__.replace("_", " "),
+                                  text=text, check=check, strategy=strategy,
+                                  hypotheses=tuple(hypotheses), constants=tuple(constants),
+                                  markers=("conjecture",) + tuple(markers), source=source,
+                                  max_examples=max_examples))
+
+        @pytest.mark.conjecture
+        def test(theorems_recorder, request):
+            check_statement(stmt, theorems_recorder, strict=request.config.getoption("theorems_strict"))
+
+        test.__name__ = test.__qualname__ = f"test_{check.__name__}"
+        test.__doc__ = text
+        test.statement = stmt
+        test.check = check
+        return test
+
+    return deco

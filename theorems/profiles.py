@@ -1,0 +1,40 @@
+"""Hypothesis profiles for the suite, chosen with Hypothesis's own ``--hypothesis-profile``.
+
+- ``ci`` (the default): few examples per statement, horizons of about 10^3-10^4 steps, so the
+  whole ``pytest -n auto`` run stays well under 10 minutes on 2 cores.
+- ``thorough``: many examples and horizons 10x longer (10^5 steps and more).
+No deadlines anywhere: simulation time varies with the drawn sizes. Failures are saved to and
+replayed from Hypothesis's example database (``.hypothesis/``).
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, settings
+
+_SUPPRESS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture,
+             HealthCheck.filter_too_much, HealthCheck.differing_executors]
+
+settings.register_profile("ci", max_examples=8, deadline=None, suppress_health_check=_SUPPRESS,
+                          print_blob=True)
+settings.register_profile("thorough", max_examples=100, deadline=None,
+                          suppress_health_check=_SUPPRESS, print_blob=True)
+settings.register_profile("dev", max_examples=3, deadline=None, suppress_health_check=_SUPPRESS,
+                          print_blob=True)
+
+# horizon multiplier per profile: strategies scale their number of steps by it
+HORIZON_SCALE = {"ci": 1, "dev": 1, "thorough": 10}
+
+
+def current_profile() -> str:
+    return settings.get_current_profile_name() if hasattr(settings, "get_current_profile_name") \
+        else getattr(settings, "_current_profile", "ci")
+
+
+def horizon_scale() -> int:
+    return HORIZON_SCALE.get(current_profile(), 1)
+
+
+def load_default() -> None:
+    """Make ``ci`` the active profile unless another one is already active."""
+    if current_profile() == "default":
+        settings.load_profile("ci")
