@@ -28,9 +28,9 @@ R_MAX = Constant("R_max", 1.5,
                  "the proofs treat R = Rmax/Rmin as O(1) (their constants carry R^2 factors, e.g. "
                  "(B.43)); the strategies draw R in [1, R_max]")
 C_PRIME = Constant("C'", 2.0,
-                   "T1 = C' n m / (eta Rmax^2) (Lemma B.2); (B.43) needs C' c~ gamma Rmin^2/Rmax^2 > "
-                   "beta with c~ >= 1/(1 + e^(beta + C')) > 0.04 and beta <= 0.1 gamma: C' = 2 is "
-                   "enough for R <= R_max with a factor 2 to spare... ")
+                   "T1 = C' n m / (eta Rmax^2) (Lemma B.2); by (B.43) rho_{y_i,r,i}(T1) >= C' c~ gamma "
+                   "Rmin^2/Rmax^2, about 0.44 gamma at C' = 2 with |l'| ~ 1/2 early and R <= R_max, "
+                   "above beta <= 0.1 gamma (Lemma A.1 with sigma0 at its bound), so signs have settled")
 C1_BALANCE = Constant("c1", 0.1,
                       "Lemma B.1's balance constant; the early phase gives sum_r|rho_{j,r,i}| / "
                       "sum_r|rho_{j',r,i'}| >= gamma Rmin^2/Rmax^2 (|l'| ~ 1/2 for all i), so the "
@@ -39,7 +39,8 @@ SR_RATE_K = Constant("K", 5.0,
                      "Lemma C.3's rate: SR(W_j(t)) - 1 <= K / log t for t >= T1; the proof bounds "
                      "SR - 1 by (m ||w(0)||^2 + C' sum_r rho spread)/rho^2 ~ C'/log t; K = 5 leaves room")
 SR_HORIZON_TOL = Constant("sr_tol", 0.2,
-                          "SR(W_j) at the horizon must be within 0.2 of its limit 1 (leaky, Lemma C.3) ")
+                          "SR(W_j) at the horizon must be within 0.2 of its limit 1 (Lemma C.3): the rate "
+                          "K / log t with log T ~ 9 leaves SR - 1 well under 0.5; 0.2 is the sharp part")
 E1_C1 = Constant("c1_E", 0.05,
                  "Lemma E.1 (i): rhobar_{y_i,r,i} >= c1 |rho_{j,r',i'}| for r in S_i(0); on orthogonal "
                  "data both grow like (m/|S_i(0)|) log t up to |l'| ratios, |S_i(0)| in [0.4m, 0.6m] "
@@ -47,9 +48,10 @@ E1_C1 = Constant("c1_E", 0.05,
 E1_C2 = Constant("c2_E", 0.5,
                  "Lemma E.1 (ii) lower rate constant: H.2 applied to (E.6) gives c2 = 1 up to the "
                  "e^{-beta} already in the log; 0.5 for the crossing of the (1 - kappa) factor")
-E1_C3 = Constant("c3_E", 2.0,
-                 "Lemma E.1 (iii) upper rate constant: H.1 applied to (E.7) gives c3 = 1 up to the "
-                 "e^{2 beta} already in the log and the +beta offset; 2 is generous")
+E1_C3 = Constant("c3_E", 3.5,
+                 "Lemma E.1 (iii) upper rate constant: on orthogonal data the recursion solves to "
+                 "rhobar ~ (m/|S_i(0)|) log(1 + a t), and |S_i(0)| >= 0.4 m (Lemma A.2) makes "
+                 "m/|S_i(0)| <= 2.5; 3.5 leaves room for the beta offset and cross terms")
 F2_LIMIT_TOL = Constant("f2_tol", 0.05,
                         "F.2's limit: the decade increment (rho(10t) - rho(t))/log 10 over the last "
                         "decade of the horizon within 5% of m/|S_i(0)| (the increment error decays "
@@ -69,3 +71,9 @@ NORM_BAND = Constant("norm_band", 4.0,
 ALPHA_TEST = Constant("alpha", 0.01,
                       "significance level of the one-sided binomial tests for 'with probability "
                       ">= 1 - delta' statements (A.1, A.2, H.3)")
+C_KAPPA = Constant("c_kappa", 4.0,
+                   "the unnamed c in kappa = c gamma^-2 Rmin^-2 p n of Theorem 4.1 (alpha = (1-kappa)/"
+                   "(1+kappa)); under (B.2) kappa <= c gamma^2 / C <= 0.2, so alpha >= 0.67")
+C_SR_RELU = Constant("C_SR", 4.0,
+                     "Theorem 4.3: limsup SR(W_j) <= C; Lemma F.3 gives the limit SR(A) ~ 2 (and "
+                     "SR(W) in [16/9, 9]); twice that limit for the finite-size tail")

@@ -1,0 +1,15 @@
+"""Suite-wide test set-up: one BLAS/torch thread per process.
+
+xdist runs one worker per core; letting each worker's BLAS also spawn a thread per core
+oversubscribes the machine (measured here: a 158x158 eigvalsh went from 2 ms to 50 ms)."""
+
+import pytest
+
+
+def pytest_configure(config):
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    import torch
+
+    torch.set_num_threads(1)

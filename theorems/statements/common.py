@@ -1,0 +1,83 @@
+"""Shared pieces of the checks: running a problem, describing it, and the finite-horizon tools
+(tail decades, last-violation times) that turn limits into sharp finite-horizon consequences."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import sim
+
+from ..conditions import conditions_leaky, conditions_relu
+
+J = np.array([1.0, -1.0])  # the paper's j for axis index 0, 1
+
+
+def run(problem: sim.Problem) -> sim.Trajectory:
+    """The fast (coefficient-space) engine; it agrees with the reference engine to round-off
+    (tests/sim)."""
+    return sim.simulate(problem, engine="fast")
+
+
+def tau(p: sim.Problem) -> float:
+    """``n m / (eta Rmax^2)``: the time unit of T1 (Lemma B.2)."""
+    return p.n * p.m / (p.eta * p.data.Rmax ** 2)
+
+
+def tau_min(p: sim.Problem) -> float:
+    """``n m / (eta Rmin^2)``: the time unit of Lemma F.2's T."""
+    return p.n * p.m / (p.eta * p.data.Rmin ** 2)
+
+
+def beta(tr: sim.Trajectory) -> float:
+    """``beta = max_{j,r,i} |<w_{j,r}(0), x_i>|``."""
+    return float(np.abs(tr.preactivation[0]).max())
+
+
+def jy(p: sim.Problem) -> np.ndarray:
+    """``j y_i`` as a (2, 1, n) array."""
+    return (J[:, None] * p.data.y[None, :])[:, None, :]
+
+
+def describe(p: sim.Problem) -> dict:
+    """JSON-able facts about a problem, including the condition factors of its theorem."""
+    c = conditions_leaky(p.data, p.m, p.eta, p.sigma0, p.gamma) if p.gamma > 0 else \
+        conditions_relu(p.data, p.m, p.eta, p.sigma0)
+    return {"n": p.n, "d": p.d, "m": p.m, "gamma": p.gamma, "eta": p.eta, "sigma0": p.sigma0,
+            "steps": p.steps, "seed": p.seed, "data": p.data.name, "Rmin": p.data.Rmin,
+            "Rmax": p.data.Rmax, "R": p.data.R, "p": p.data.p, "n_pos": int((p.data.y > 0).sum()),
+            "tau": tau(p), "conditions": {x["name"]: x["factor"] for x in c.describe()},
+            "conditions_hold": c.holds}
+
+
+def tail(steps: np.ndarray, frac: float = 0.1) -> np.ndarray:
+    """Boolean mask of checkpoints in the last decade ``[frac T, T]`` of the horizon."""
+    T = steps[-1]
+    return steps >= frac * T
+
+
+def at_fraction(steps: np.ndarray, frac: float) -> int:
+    """Index of the first checkpoint at or after ``frac`` times the horizon."""
+    return int(np.searchsorted(steps, frac * steps[-1]))
+
+
+def last_true(steps: np.ndarray, mask: np.ndarray) -> float:
+    """The last step at which ``mask`` holds (-1 if never)."""
+    idx = np.nonzero(mask)[0]
+    return float(steps[idx[-1]]) if idx.size else -1.0
+
+
+def series(title, xlabel, ylabel, lines, logx=False, logy=False) -> dict:
+    """Plot data for the report (see :class:`theorems.registry.Evidence`)."""
+    return {"title": title, "xlabel": xlabel, "ylabel": ylabel, "logx": logx, "logy": logy,
+            "lines": [{"label": lab, "x": _list(x), "y": _list(y)} for lab, x, y in lines]}
+
+
+def _list(a):
+    a = np.asarray(a, dtype=float)
+    return [None if not math.isfinite(v) else float(v) for v in a]
+
+
+def fmt(x: float) -> str:
+    return f"{x:.4g}"

@@ -1,0 +1,215 @@
+"""Hypothesis strategies that *construct* inputs meeting each theorem's conditions (no filtering),
+and control strategies that break exactly one named hypothesis.
+
+Every problem strategy draws the data first (n, d, norms with ``R <= R_max``, label balance, and
+``p`` as a fraction of the largest ``p`` the data condition allows), then ``eta`` and ``sigma0`` as
+fractions of their largest allowed values, so each example meets the conditions by construction;
+``tests/test_strategies.py`` asserts it. Horizons are multiples of the paper's time unit
+``tau = n m / (eta Rmax^2)`` and scale with the Hypothesis profile (:mod:`theorems.profiles`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import strategies as st
+
+import sim
+
+from . import conditions as cond
+from .constants import C, C_PRIME, DELTA, R_MAX
+from .profiles import horizon_scale
+
+MAX_STEPS = 400_000
+
+
+# ---------------------------------------------------------------------------------------------
+# data
+# ---------------------------------------------------------------------------------------------
+@st.composite
+def norms(draw, n: int, R_max: float = R_MAX.value):
+    """Point norms: an overall scale in [0.5, 2] times factors in [1, R] with ``R <= R_max``;
+    both the smallest and the largest factor are attained, so ``R`` is exactly the drawn ratio."""
+    scale = draw(st.floats(0.5, 2.0), label="norm scale")
+    R = draw(st.one_of(st.just(1.0), st.floats(1.0, R_max)), label="R")
+    f = [draw(st.floats(1.0, R)) for _ in range(n)]
+    if n >= 2:
+        f[0], f[-1] = 1.0, R
+    return scale * np.asarray(f)
+
+
+@st.composite
+def labels_n_pos(draw, n: int, both_classes: bool = True):
+    lo, hi = (1, n - 1) if both_classes and n >= 2 else (0, n)
+    return draw(st.integers(lo, hi), label="n_pos")
+
+
+def exactly_orthogonal(norms_: np.ndarray, d: int, n_pos: int, seed: int) -> sim.Dataset:
+    """Mutually orthogonal points with inner products exactly 0 in floating point: ``x_i`` is
+    ``+-norms_i`` times a distinct coordinate vector (a random signed partial permutation). A random
+    rotation would leave ``p ~ 1e-16``, which is not orthogonal once ``sigma0`` is below round-off
+    (Lemma F.2 then fails, correctly: its hypothesis is ``p = 0``)."""
+    n = len(norms_)
+    rng = np.random.default_rng(seed)
+    X = np.zeros((n, d))
+    X[np.arange(n), rng.permutation(d)[:n]] = norms_ * rng.choice((-1.0, 1.0), size=n)
+    y = np.where(np.arange(n) < n_pos, 1.0, -1.0)
+    return sim.Dataset(X, y, name="exactly_orthogonal", info={"seed": seed})
+
+
+@st.composite
+def nearly_orthogonal_data(draw, n_range=(2, 8), extra_d=(0, 24), p_max_fn=None,
+                           orthogonal: bool | None = None, R_max: float = R_MAX.value,
+                           both_classes: bool = True):
+    """A dataset with ``p <= p_max_fn(Rmin, R, n)`` (exactly orthogonal when ``orthogonal`` is True,
+    or with some probability when it is None)."""
+    n = draw(st.integers(*n_range), label="n")
+    d = n + draw(st.integers(*extra_d), label="d - n")
+    a = draw(norms(n, R_max))
+    n_pos = draw(labels_n_pos(n, both_classes))
+    seed = draw(st.integers(0, 2**31 - 1), label="data seed")
+    ortho = draw(st.booleans(), label="orthogonal") if orthogonal is None else orthogonal
+    if ortho or p_max_fn is None:
+        return exactly_orthogonal(a, d, n_pos, seed)
+    R = a.max() / a.min()
+    pmax = p_max_fn(a.min(), R, n)
+    frac = draw(st.one_of(st.just(1.0), st.floats(0.0, 1.0)), label="p / p_max")
+    # the generator attains p to round-off; keep a hair below the bound so round-off cannot cross it
+    return sim.nearly_orthogonal(n, d, p=frac * pmax * (1 - 1e-6), norms=a, n_pos=n_pos, seed=seed)
+
+
+# ---------------------------------------------------------------------------------------------
+# problems meeting Theorem 4.1 (leaky) and Theorem 4.3 (ReLU)
+# ---------------------------------------------------------------------------------------------
+def _eta_max(data, m):
+    return data.n * m / (C.value * data.Rmax ** 2)
+
+
+def _sigma0_max(data, m, scale):
+    return scale / (C.value * data.Rmax * math.sqrt(math.log(m * data.n / DELTA.value)))
+
+
+def _steps(data, m, eta, horizon_tau, Rref):
+    unit = data.n * m / (eta * Rref ** 2)
+    return int(min(MAX_STEPS, math.ceil(horizon_tau * horizon_scale() * unit)))
+
+
+def _dense(data, m, eta, dense_tau):
+    """Checkpoints at every step up to ``dense_tau`` time units (so 'last violation' is exact there)."""
+    if not dense_tau:
+        return ()
+    tau = data.n * m / (eta * data.Rmax ** 2)
+    return tuple(range(0, int(math.ceil(dense_tau * tau)) + 1))
+
+
+@st.composite
+def leaky_problems(draw, n_range=(2, 8), m_range=(1, 16), gamma_range=(0.05, 0.95),
+                   horizon_tau=400.0, dense_tau=0.0, orthogonal: bool | None = None,
+                   eta_frac=(0.1, 1.0), n_log=40, gamma=None, both_classes=True):
+    """A :class:`sim.Problem` meeting Theorem 4.1's conditions (B.2)-(B.4) with ``C``, ``delta``.
+    Horizon ``horizon_tau * tau`` steps; checkpoints at every step up to ``dense_tau * tau``."""
+    g = draw(st.floats(*gamma_range), label="gamma") if gamma is None else gamma
+    data = draw(nearly_orthogonal_data(n_range, p_max_fn=lambda Rmin, R, n: cond.max_p_leaky(Rmin, R, n, g),
+                                       orthogonal=orthogonal, both_classes=both_classes))
+    m = draw(st.integers(*m_range), label="m")
+    eta = draw(st.floats(*eta_frac), label="eta / eta_max") * _eta_max(data, m)
+    sigma0 = draw(st.one_of(st.just(0.0), st.floats(0.0, 1.0)), label="sigma0 / sigma0_max") \
+        * _sigma0_max(data, m, g)
+    steps = _steps(data, m, eta, horizon_tau, data.Rmax)
+    return sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=steps, gamma=g, n_log=n_log,
+                       seed=draw(st.integers(0, 2**31 - 1), label="init seed"),
+                       extra_checkpoints=_dense(data, m, eta, dense_tau))
+
+
+def relu_width_min(n: int) -> int:
+    return int(math.ceil(C.value * math.log(n / DELTA.value)))
+
+
+@st.composite
+def relu_problems(draw, n_range=(2, 6), extra_m=(0, 24), horizon_tau=300.0, dense_tau=0.0,
+                  orthogonal: bool | None = None, eta_frac=(0.5, 1.0), n_log=40, both_classes=True):
+    """A :class:`sim.Problem` meeting Theorem 4.3's conditions (E.2)-(E.4): ReLU, ``m >= C log(n/delta)``.
+    Horizon ``horizon_tau * n m / (eta Rmin^2)`` steps (the unit of Lemma F.2's T)."""
+    data = draw(nearly_orthogonal_data(n_range, p_max_fn=cond.max_p_relu, orthogonal=orthogonal,
+                                       both_classes=both_classes))
+    m = relu_width_min(data.n) + draw(st.integers(*extra_m), label="m - m_min")
+    eta = draw(st.floats(*eta_frac), label="eta / eta_max") * _eta_max(data, m)
+    sigma0 = draw(st.floats(0.0, 1.0), label="sigma0 / sigma0_max") * _sigma0_max(data, m, 1.0)
+    steps = _steps(data, m, eta, horizon_tau, data.Rmin)
+    return sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=steps, gamma=0.0, n_log=n_log,
+                       seed=draw(st.integers(0, 2**31 - 1), label="init seed"),
+                       extra_checkpoints=_dense(data, m, eta, dense_tau))
+
+
+def meets_conditions(problem: sim.Problem) -> "cond.Conditions":
+    """The conditions of the theorem a problem is drawn for (4.1 for leaky, 4.3 for ReLU)."""
+    p = problem
+    if p.gamma > 0:
+        return cond.conditions_leaky(p.data, p.m, p.eta, p.sigma0, p.gamma)
+    return cond.conditions_relu(p.data, p.m, p.eta, p.sigma0)
+
+
+# ---------------------------------------------------------------------------------------------
+# controls: each breaks one named hypothesis
+# ---------------------------------------------------------------------------------------------
+@st.composite
+def with_large_sigma0(draw, base, factor=(50.0, 2000.0)):
+    """``base`` with ``sigma0`` raised to ``factor`` times the bound of (B.4)/(E.4)."""
+    p = draw(base)
+    bound = _sigma0_max(p.data, p.m, p.gamma if p.gamma > 0 else 1.0)
+    return p.replace(sigma0=draw(st.floats(*factor), label="sigma0 / sigma0_max") * bound)
+
+
+@st.composite
+def with_large_eta(draw, base, factor=(20.0, 200.0)):
+    """``base`` with ``eta`` raised to ``factor`` times the bound of (B.3)/(E.3)."""
+    p = draw(base)
+    return p.replace(eta=draw(st.floats(*factor), label="eta / eta_max") * _eta_max(p.data, p.m))
+
+
+@st.composite
+def with_relu(draw, base):
+    """``base`` (a leaky problem) with ``gamma = 0``: ReLU where leaky ReLU is assumed."""
+    p = draw(base)
+    return p.replace(gamma=0.0)
+
+
+@st.composite
+def correlated_data(draw, n_range=(2, 6), extra_d=(0, 8), rho_corr=(0.5, 0.99),
+                    opposite_labels: bool | None = None):
+    """Data far from orthogonal: ``x_i = sqrt(c) u + sqrt(1-c) z_i`` with a shared direction ``u``,
+    correlation ``c`` (so ``p ~ c Rmax^2`` breaks the data condition by orders of magnitude)."""
+    n = draw(st.integers(*n_range), label="n")
+    d = n + 1 + draw(st.integers(*extra_d), label="d - n - 1")
+    c = draw(st.floats(*rho_corr), label="correlation")
+    seed = draw(st.integers(0, 2**31 - 1), label="data seed")
+    rng = np.random.default_rng(seed)
+    Q = np.linalg.qr(rng.standard_normal((d, n + 1)))[0]
+    X = math.sqrt(c) * Q[:, 0][None, :] + math.sqrt(1 - c) * Q[:, 1:].T
+    n_pos = draw(labels_n_pos(n))
+    y = np.where(np.arange(n) < n_pos, 1.0, -1.0)
+    return sim.Dataset(X, y, name="correlated", info={"correlation": c, "seed": seed})
+
+
+@st.composite
+def with_correlated_data(draw, base, **kw):
+    """``base`` on correlated data (hyperparameters rescaled to that data's norms, so only the
+    data condition is broken)."""
+    p = draw(base)
+    data = draw(correlated_data(**kw))
+    scale_eta = p.eta / _eta_max(p.data, p.m)
+    scale_s = p.sigma0 / _sigma0_max(p.data, p.m, p.gamma if p.gamma > 0 else 1.0)
+    eta = scale_eta * _eta_max(data, p.m)
+    sigma0 = scale_s * _sigma0_max(data, p.m, p.gamma if p.gamma > 0 else 1.0)
+    ratio = (p.n * p.m / (p.eta * p.data.Rmax ** 2))
+    steps = int(min(MAX_STEPS, math.ceil(p.steps / ratio * data.n * p.m / (eta * data.Rmax ** 2))))
+    return sim.Problem(data, m=p.m, eta=eta, sigma0=sigma0, steps=steps, gamma=p.gamma,
+                       seed=p.seed, n_log=p.n_log)
+
+
+@st.composite
+def with_leaky(draw, base, gamma=(0.2, 0.9)):
+    """``base`` (a ReLU problem) with a leaky slope: leaky ReLU where ReLU is assumed."""
+    p = draw(base)
+    return p.replace(gamma=draw(st.floats(*gamma), label="gamma"))
