@@ -13,3 +13,12 @@ def pytest_configure(config):
     import torch
 
     torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _theorems_device(request):
+    """Route the batches of initialisations to the device named by --theorems-device."""
+    from theorems.statements import common
+
+    common.DEVICE["name"] = request.config.getoption("theorems_device")
+    yield

@@ -34,7 +34,9 @@ def conjecture(id: str, *, text: str, strategy, title: str | None = None, hypoth
         def test(theorems_recorder, request):
             check_statement(stmt, theorems_recorder, strict=request.config.getoption("theorems_strict"))
 
-        test.__name__ = test.__qualname__ = f"test_{check.__name__}"
+        name = check.__name__ if check.__name__.startswith("test") else f"test_{check.__name__}"
+        test.__name__ = test.__qualname__ = name
+        test._theorems_conjecture = True
         test.__doc__ = text
         test.statement = stmt
         test.check = check

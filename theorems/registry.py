@@ -36,6 +36,7 @@ class Evidence:
     summary: str
     details: dict = field(default_factory=dict)
     series: list = field(default_factory=list)
+    score: float | None = None  # what hypothesis.target pushes up (toward failure); default -margin
 
     def __post_init__(self):
         if self.relation not in RELATIONS:
@@ -43,6 +44,13 @@ class Evidence:
         self.holds = bool(self.holds)
         self.witness = float(self.witness)
         self.bound = None if self.bound is None else float(self.bound)
+        self.score = None if self.score is None else float(self.score)
+
+    @property
+    def target_score(self) -> float:
+        """The value ``hypothesis.target`` maximises to hunt the worst case (finite)."""
+        v = -self.margin if self.score is None else self.score
+        return v if math.isfinite(v) else (1e300 if v > 0 else -1e300)
 
     @property
     def margin(self) -> float:

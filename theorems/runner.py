@@ -78,15 +78,20 @@ def check_statement(stmt: Statement, recorder: Recorder, strict: bool = False) -
         ex = data.draw(stmt.strategy, label="example")
         ev = stmt.check(ex)
         note(f"{stmt.id} evidence: {ev.summary}")
-        target(-ev.margin if ev.margin > -1e300 else 1e300, label=f"{stmt.id} -margin")
+        target(ev.target_score, label=f"{stmt.id} toward failure")
         recorder.observe(ev, ex)
         assert ev.holds, f"{stmt.id} fails: {ev.summary}"
 
     prop.hypothesis.inner_test._hypothesis_internal_add_digest = f"statement:{stmt.id}".encode()
     prop = _settings(stmt)(prop)
+    erratum = "erratum" in stmt.markers
     try:
         prop()
-    except AssertionError:
+    except (AssertionError, BaseExceptionGroup):
+        if erratum:
+            # the statement as printed is expected to be false: the search refuting it is the finding
+            recorder.verdict = "refuted (erratum)"
+            return
         if stmt.kind == "conjecture":
             recorder.verdict = "refuted"
             if not strict:
@@ -94,6 +99,10 @@ def check_statement(stmt: Statement, recorder: Recorder, strict: bool = False) -
         else:
             recorder.verdict = "fails"
         raise
+    if erratum:
+        recorder.verdict = "erratum not reproduced"
+        pytest.fail(f"{stmt.id} is recorded as an erratum, but the search found no counterexample in "
+                    f"{recorder.examples} examples")
     recorder.verdict = "holds"
 
 
@@ -106,17 +115,23 @@ def check_control(stmt: Statement, control: str, recorder: Recorder) -> None:
     recorder.begin(stmt, "control", control)
     budget = {"after_first": None}
     extra = 40
+    seen: dict = {}  # example digest -> verdict, so replays answer the same way (no flakiness)
 
     def refutes(ex) -> bool:
+        key = _digest(ex)
+        if key in seen:
+            return seen[key]
         if budget["after_first"] is not None:
             budget["after_first"] += 1
             if budget["after_first"] > extra:
+                seen[key] = False  # shrink budget spent: new candidates are not explored
                 return False
         ev = stmt.check(ex)
         recorder.observe(ev, ex)
         if not ev.holds and budget["after_first"] is None:
             budget["after_first"] = 0
-        return not ev.holds
+        seen[key] = not ev.holds
+        return seen[key]
 
     cfg = _settings(stmt, database=None,
                     phases=[Phase.generate, Phase.target, Phase.shrink])
@@ -128,6 +143,16 @@ def check_control(stmt: Statement, control: str, recorder: Recorder) -> None:
                     f"{recorder.examples} examples where a hypothesis is broken; worst: "
                     f"{recorder.worst.summary if recorder.worst else 'none'}")
     recorder.verdict = "counterexample found"
+
+
+def _digest(ex) -> str:
+    import hashlib
+    import pickle
+
+    try:
+        return hashlib.sha1(pickle.dumps(ex)).hexdigest()
+    except Exception:  # unpicklable example: fall back to its repr
+        return repr(ex)
 
 
 def statement_params(kind=None, statements=None):

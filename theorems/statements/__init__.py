@@ -1,3 +1,3 @@
 """The paper's statements, registered on import (see :mod:`theorems.registry`)."""
 
-from . import leaky, relu  # noqa: F401
+from . import auxiliary, conjectures, leaky, preliminaries, relu  # noqa: F401

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
+from scipy import stats
 
 import sim
 
@@ -18,6 +20,49 @@ def run(problem: sim.Problem) -> sim.Trajectory:
     """The fast (coefficient-space) engine; it agrees with the reference engine to round-off
     (tests/sim)."""
     return sim.simulate(problem, engine="fast")
+
+
+# initialisations per example for the statements that hold "w.p. >= 1 - delta over the init"
+INITS = {"ci": 4, "dev": 2, "thorough": 16}
+# device for those batches: set from --theorems-device (tests/conftest.py) or $THEOREMS_DEVICE
+DEVICE = {"name": os.environ.get("THEOREMS_DEVICE", "cpu")}
+
+
+def inits_per_example() -> int:
+    from ..profiles import current_profile
+
+    return INITS.get(current_profile(), 4)
+
+
+def run_inits(problem: sim.Problem, k: int | None = None) -> list:
+    """``k`` initialisations (seeds ``seed .. seed + k - 1``) of the same data and hyperparameters:
+    one batched call on a GPU, the fast engine one at a time on the CPU (faster there; the
+    engines agree to round-off)."""
+    k = inits_per_example() if k is None else k
+    seeds = [problem.seed + s for s in range(k)]
+    from sim.simulate import resolve_device
+
+    if resolve_device(DEVICE["name"]) == "cuda":
+        return sim.simulate(problem, engine="batched", seeds=seeds, device="cuda")
+    return sim.simulate(problem, engine="fast", seeds=seeds)
+
+
+def over_inits(trajectories, per_init, delta: float, alpha: float):
+    """Apply ``per_init(tr) -> (witness, holds)`` to each initialisation and test the failure
+    frequency against ``delta`` with a one-sided binomial test. Returns
+    ``(p_value, failures, witnesses, worst_index)``."""
+    ws, oks = zip(*(per_init(tr) for tr in trajectories))
+    fails = int(sum(not o for o in oks))
+    pval = float(stats.binomtest(fails, len(oks), delta, alternative="greater").pvalue)
+    return pval, fails, list(ws), int(np.argmax(ws))
+
+
+def tail_view(tr: sim.Trajectory, frac: float = 0.1) -> sim.Trajectory:
+    """The same trajectory restricted to the checkpoints in ``[frac T, T]`` (derived quantities
+    such as stable ranks are then computed only there)."""
+    k0 = at_fraction(tr.steps, frac)
+    return sim.Trajectory(tr.problem, tr.seed, tr.engine, tr.steps[k0:], tr.rho[k0:],
+                          tr.preactivation[k0:], tr.W0)
 
 
 def tau(p: sim.Problem) -> float:

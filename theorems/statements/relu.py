@@ -8,10 +8,11 @@ import math
 import numpy as np
 
 from .. import strategies as S
-from ..constants import (C, C_KAPPA, C_SR_RELU, DELTA, E1_C1, E1_C2, E1_C3, F2_LIMIT_TOL,
-                         LOSS_RATE_K, R_MAX, ROUNDOFF)
+from ..constants import (ALPHA_TEST, C, C_KAPPA, C_SR_RELU, DELTA, E1_C1, E1_C2, E1_C3,
+                         F2_LIMIT_TOL, LOSS_RATE_K, R_MAX, ROUNDOFF)
 from ..registry import Evidence, statement
-from .common import at_fraction, beta, describe, fmt, last_true, run, series, tau_min
+from .common import (at_fraction, beta, describe, fmt, last_true, over_inits, run, run_inits, series,
+                     tail_view, tau_min)
 from .leaky import _loss_series, loss_exponent, loss_rate_witness
 
 RELU_HYPS = ("Theorem 4.3 conditions (E.2)-(E.4) with C and delta", "ReLU (gamma = 0)",
@@ -68,15 +69,14 @@ def _e1_series(tr, A0, k, rb, lo, hi):
                    ("c3 log(1 + ...)", t, E1_C3.value * hi[:, i])], logx=True)
 
 
-E1_CONTROLS = {"large_sigma0": S.with_large_sigma0(_e1_strategy()),
-               "correlated": S.with_correlated_data(_e1_strategy())}
+E1_CONTROLS = {"correlated": S.with_correlated_data(_e1_strategy())}
 
 
 @statement(
     "E.1(i)", kind="lemma", title="ReLU: initially active neurons dominate",
     text="For r in S_i(0): rhobar_{y_i,r,i}(t) >= c1 |rho_{j,r',i'}(t)| for all j, r', i' and t > 0.",
     strategy=_e1_strategy(), hypotheses=RELU_HYPS, constants=RELU_CONSTS + (E1_C1,),
-    markers=("relu", "statement"), controls=E1_CONTROLS,
+    markers=("relu", "statement"), controls={"correlated": E1_CONTROLS["correlated"]},
     source="Lemma E.1 (Appendix E)")
 def check_E1_i(problem) -> Evidence:
     """Witness: ``min_{t > 0, i, r in S_i(0)} rhobar_{y_i,r,i}(t) / max_{j,r',i'} |rho_{j,r',i'}(t)|``."""
@@ -281,30 +281,45 @@ def _thm43_strategy():
     text="Under (E.2)-(E.4), w.p. >= 1 - delta: (1) limsup_t SR(W_j(t)) <= C, a constant independent "
          "of m, n, d; (2) L_S(W(t)) = O(t^-alpha) for a positive alpha.",
     strategy=_thm43_strategy(), hypotheses=RELU_HYPS,
-    constants=RELU_CONSTS + (C_SR_RELU, C_KAPPA, LOSS_RATE_K), markers=("relu", "statement"),
+    constants=RELU_CONSTS + (C_SR_RELU, C_KAPPA, LOSS_RATE_K, ALPHA_TEST), markers=("relu", "statement"),
     controls={"large_sigma0": S.with_large_sigma0(_thm43_strategy(), factor=(2e3, 2e4))},
     source="Theorem 4.3 (Section 4); proofs in Appendices E-G")
 def check_thm43(problem) -> Evidence:
-    """(1) ``max_{t in [T/10, T]} SR(W_j(t)) / C_SR``; (2) the growth of ``t^alpha L`` over the last
-    decade over ``1 + K_loss``, with ``alpha = (1 - kappa)/(1 + kappa)``, ``kappa = c Rmin^-2 p n``
-    (Theorem 4.3 names no alpha: we take Theorem 4.1's form at gamma = 1, which is 1 on orthogonal
-    data, matching Lemma F.3). Witness: the larger; holds iff ``<= 1``."""
-    tr = run(problem)
-    k0 = at_fraction(tr.steps, 0.1)
-    sr_tail = float(tr.stable_rank[k0:, :2].max())
-    w1 = sr_tail / C_SR_RELU.value
+    """Per initialisation: (1) ``max_{t in [T/10, T]} SR(W_j(t)) / C_SR``; (2) the growth of
+    ``t^alpha L`` over the last decade over ``1 + K_loss``, with ``alpha = (1 - kappa)/(1 + kappa)``,
+    ``kappa = c Rmin^-2 p n`` (Theorem 4.3 names no alpha: we take Theorem 4.1's form at gamma = 1,
+    which is 1 on orthogonal data, matching Lemma F.3); the init's witness is the larger. Several
+    inits of the same data; the number with witness > 1 is tested against delta (one-sided
+    binomial, level alpha). Reported witness: the worst init's."""
     alpha = loss_exponent(problem)
-    growth = loss_rate_witness(tr, alpha)
-    w2 = growth / (1 + LOSS_RATE_K.value)
-    w = max(w1, w2)
-    t = tr.steps[tr.steps >= 1]
-    return Evidence(holds=w <= 1.0, witness=w, bound=1.0, relation="<=",
-                    summary=f"(1) max SR(W_j) on the last decade = {fmt(sr_tail)} (C_SR = {C_SR_RELU.value}); "
-                            f"(2) t^alpha L grows x{fmt(growth)} (alpha = {fmt(alpha)})",
-                    details=describe(problem) | {"sr_part": w1, "loss_part": w2, "alpha": alpha,
-                                                 "SR_end": tr.stable_rank[-1].tolist()},
+    parts = {}
+
+    def per_init(tr):
+        tv = tail_view(tr)
+        sr_tail = float(tv.stable_rank[:, :2].max())
+        growth = loss_rate_witness(tr, alpha)
+        ws = (sr_tail / C_SR_RELU.value, growth / (1 + LOSS_RATE_K.value))
+        parts[tr.seed] = {"sr_tail_max": sr_tail, "loss_growth": growth, "sr_part": ws[0],
+                          "loss_part": ws[1], "SR_end": tv.stable_rank[-1].tolist()}
+        return max(ws), max(ws) <= 1.0
+
+    trs = run_inits(problem)
+    pval, fails, ws, worst = over_inits(trs, per_init, DELTA.value, ALPHA_TEST.value)
+    tr = trs[worst]
+    pw = parts[tr.seed]
+    tv = tail_view(tr, 0.0)
+    k = tv.steps >= 1
+    t = tv.steps[k]
+    return Evidence(holds=pval >= ALPHA_TEST.value, witness=ws[worst], bound=1.0, relation="<=",
+                    score=ws[worst],
+                    summary=f"{fails}/{len(trs)} inits exceed 1 (binomial p = {fmt(pval)} vs delta = "
+                            f"{DELTA.value}); worst init: (1) max SR(W_j) on the last decade = "
+                            f"{fmt(pw['sr_tail_max'])} (C_SR = {C_SR_RELU.value}); (2) t^alpha L grows "
+                            f"x{fmt(pw['loss_growth'])} (alpha = {fmt(alpha)})",
+                    details=describe(problem) | {"inits": len(trs), "failures": fails, "p_value": pval,
+                                                 "per_init_witness": ws, "alpha": alpha} | pw,
                     series=[series("Stable ranks", "t (steps)", "SR",
-                                   [("SR(W_+1)", t, tr.stable_rank[tr.steps >= 1, 0]),
-                                    ("SR(W_-1)", t, tr.stable_rank[tr.steps >= 1, 1]),
-                                    ("SR(W)", t, tr.stable_rank[tr.steps >= 1, 2])], logx=True),
+                                   [("SR(W_+1)", t, tv.stable_rank[k, 0]),
+                                    ("SR(W_-1)", t, tv.stable_rank[k, 1]),
+                                    ("SR(W)", t, tv.stable_rank[k, 2])], logx=True),
                             _loss_series(tr, alpha)])
