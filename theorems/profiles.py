@@ -9,6 +9,9 @@ replayed from Hypothesis's example database (``.hypothesis/``).
 
 from __future__ import annotations
 
+import math
+import os
+
 from hypothesis import HealthCheck, settings
 
 _SUPPRESS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture,
@@ -30,7 +33,22 @@ def current_profile() -> str:
         else getattr(settings, "_current_profile", "ci")
 
 
-def horizon_scale() -> int:
+HORIZON_ENV = "THEOREMS_HORIZON_SCALE"
+
+
+def horizon_scale() -> int | float:
+    """The profile's horizon multiplier, or ``$THEOREMS_HORIZON_SCALE`` when set (a number > 0;
+    set by ``python -m theorems check --horizon-scale K``). An integer unless the override is
+    fractional."""
+    env = os.environ.get(HORIZON_ENV, "").strip()
+    if env:
+        try:
+            v = float(env)
+        except ValueError:
+            raise ValueError(f"{HORIZON_ENV} must be a number > 0; got {env!r}") from None
+        if not (math.isfinite(v) and v > 0):
+            raise ValueError(f"{HORIZON_ENV} must be a number > 0; got {env!r}")
+        return int(v) if v.is_integer() else v
     return HORIZON_SCALE.get(current_profile(), 1)
 
 
