@@ -1,0 +1,400 @@
+"""Command line: ``python -m theorems {list,check,report,replay}``.
+
+    python -m theorems list [--kind KIND] [--json] [--file PATH]
+    python -m theorems check ID [--examples N] [--horizon-scale K] [--device cpu|cuda|auto]
+                                [--profile NAME] [--file PATH] [--json]
+    python -m theorems report [--from reports/results.json] [--out DIR]   (re-reads experiments/)
+    python -m theorems replay ID [--from reports/results.json] [--write-report] [--dry-run] [-- PYTEST ARGS]
+
+``check`` runs one statement's property (or, with ``ID/control``, one control) in this process
+through :func:`theorems.runner.check_statement`, printing a line per example to stderr; it exits 1
+when the statement fails (or a conjecture is refuted, or a control finds no counterexample).
+``--file`` imports a Python file first, so conjectures written with :func:`theorems.conjecture`
+in a test file can be listed and checked. Bad arguments print one line to stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib.util
+import json
+import math
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .runner import Recorder
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A bad argument discovered after parsing (unknown id, missing file, ...)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not usage + error
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _positive_int(s: str) -> int:
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {s!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {s!r}")
+    return v
+
+
+def _positive_float(s: str) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {s!r}") from None
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {s!r}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m theorems",
+                description="Statements of Kou, Chen, Gu (2023) as executable properties: list them, "
+                            "check one, rebuild or replay from the report.")
+    sub = p.add_subparsers(dest="cmd", metavar="{list,check,report,replay}", parser_class=_Parser)
+    sub.required = True
+
+    def add_file(q):
+        q.add_argument("--file", "-f", action="append", default=[], metavar="PATH",
+                       help="import this Python file first (registers its conjectures); repeatable")
+
+    q = sub.add_parser("list", help="statements with their hypotheses, constants and controls")
+    q.add_argument("--kind", choices=("theorem", "lemma", "corollary", "conjecture"))
+    q.add_argument("--json", action="store_true", help="print JSON descriptions")
+    add_file(q)
+
+    q = sub.add_parser("check", help="run one statement's property (ID) or one control (ID/control)")
+    q.add_argument("id", metavar="ID")
+    q.add_argument("--examples", type=_positive_int, metavar="N",
+                   help="number of examples (overrides the profile and the statement's cap)")
+    q.add_argument("--horizon-scale", type=_positive_float, metavar="K",
+                   help="multiply simulation horizons by K (sets THEOREMS_HORIZON_SCALE)")
+    q.add_argument("--device", choices=("cpu", "cuda", "auto"), help="sets THEOREMS_DEVICE")
+    q.add_argument("--profile", metavar="NAME", help="Hypothesis profile (ci, dev, thorough, ...)")
+    q.add_argument("--json", action="store_true", help="print the record as JSON on stdout")
+    q.add_argument("--quiet", "-q", action="store_true", help="no per-example progress lines")
+    add_file(q)
+
+    q = sub.add_parser("report", help="rebuild index.html from a results.json")
+    q.add_argument("--from", dest="src", default="reports/results.json", metavar="PATH")
+    q.add_argument("--out", metavar="DIR", help="output directory (default: beside the JSON)")
+
+    q = sub.add_parser("replay", help="re-run a recorded test with pytest (Hypothesis replays the "
+                                      "saved failing example from its database)")
+    q.add_argument("id", metavar="ID", help="statement id, ID/control, or a pytest node id")
+    q.add_argument("--from", dest="src", default="reports/results.json", metavar="PATH")
+    q.add_argument("--write-report", action="store_true",
+                   help="let this run rewrite the report (default: --theorems-no-report)")
+    q.add_argument("--dry-run", action="store_true", help="print the pytest command, do not run it")
+    q.epilog = "Arguments after -- go to pytest, e.g. python -m theorems replay B.5 -- -x -s"
+    return p
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _import_files(paths) -> None:
+    for i, path in enumerate(paths):
+        p = Path(path)
+        if not p.is_file():
+            raise UsageError(f"no such file: {path}")
+        spec = importlib.util.spec_from_file_location(f"_theorems_cli_file_{i}_{p.stem}", p)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = mod
+        sys.path.insert(0, str(p.parent.resolve()))
+        try:
+            spec.loader.exec_module(mod)
+        finally:
+            sys.path.pop(0)
+
+
+def _statements(files=()):
+    from .registry import REGISTRY, all_statements
+
+    all_statements()
+    _import_files(files)
+    return REGISTRY
+
+
+def _unknown(sid: str) -> UsageError:
+    return UsageError(f"unknown statement {sid!r}; try: python -m theorems list")
+
+
+def _wrap(text: str, indent: str = "    ", width: int = 100) -> str:
+    import textwrap
+
+    return textwrap.fill(" ".join(str(text).split()), width=width, initial_indent=indent,
+                         subsequent_indent=indent)
+
+
+def _fmt_ev(ev) -> str:
+    from .report import witness_text
+
+    return witness_text(ev.to_json() if hasattr(ev, "to_json") else ev)
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def cmd_list(args) -> int:
+    reg = _statements(args.file)
+    stmts = [s for s in reg.values() if args.kind is None or s.kind == args.kind]
+    if args.json:
+        print(json.dumps([s.describe() for s in stmts], indent=1))
+        return 0
+    if not stmts:
+        print("no statements registered" + (f" of kind {args.kind}" if args.kind else ""))
+        return 0
+    for s in stmts:
+        d = s.describe()
+        mk = f"  [{', '.join(d['markers'])}]" if d["markers"] else ""
+        print(f"{d['id']}  ({d['kind']}) {d['title']}{mk}")
+        if d["text"]:
+            print(_wrap(d["text"]))
+        for h in d["hypotheses"]:
+            print(f"    hypothesis: {h}")
+        for c in d["constants"]:
+            print(f"    constant {c['name']} = {c['value']:g}: {c['reason']}")
+        if d["controls"]:
+            print(f"    controls: {', '.join(d['controls'])}")
+    return 0
+
+
+def _profile(name: str | None, examples: int | None):
+    from hypothesis import settings
+    from hypothesis.errors import InvalidArgument
+
+    from . import profiles
+
+    profiles.load_default()
+    if name is not None:
+        try:
+            settings.get_profile(name)
+        except InvalidArgument:
+            raise UsageError(f"unknown Hypothesis profile {name!r}; known: "
+                             f"{', '.join(sorted(settings._profiles))}") from None
+        settings.load_profile(name)
+    if examples is not None:
+        settings.register_profile("theorems-cli", parent=settings.get_profile(profiles.current_profile()),
+                                  max_examples=examples)
+        settings.load_profile("theorems-cli")
+
+
+class ProgressRecorder(Recorder):
+    """A :class:`~theorems.runner.Recorder` that prints a line per observed example to stderr."""
+
+    def __init__(self, nodeid: str, quiet: bool = False, stream=None):
+        super().__init__(nodeid)
+        self.quiet, self.stream = quiet, stream
+
+    def observe(self, ev, example=None):
+        super().observe(ev, example)
+        if not self.quiet:
+            dt = time.perf_counter() - self.started
+            mark = "holds" if ev.holds else "FAILS"
+            line = (f"[{self.statement_id}] example {self.examples}: {mark}  {_fmt_ev(ev)}  "
+                    f"({dt:.1f} s)  {ev.summary}")
+            print(line[:300], file=self.stream or sys.stderr, flush=True)
+
+
+def cmd_check(args) -> int:
+    from _pytest.outcomes import OutcomeException
+
+    from .runner import check_control, check_statement
+
+    # the environment first: strategies may read the horizon scale or device when imported
+    if args.horizon_scale is not None:
+        os.environ["THEOREMS_HORIZON_SCALE"] = repr(args.horizon_scale)
+    if args.device is not None:
+        if args.device == "cuda":
+            import torch
+
+            if not torch.cuda.is_available():
+                raise UsageError("device 'cuda' requested but torch sees no CUDA device")
+        os.environ["THEOREMS_DEVICE"] = args.device
+    from . import profiles
+
+    profiles.load_default()
+    base_profile = args.profile or profiles.current_profile()
+    _profile(args.profile, args.examples)
+    if args.examples is not None and not os.environ.get(profiles.HORIZON_ENV):
+        # the derived profile has its own name: keep the base profile's horizon
+        os.environ[profiles.HORIZON_ENV] = str(profiles.HORIZON_SCALE.get(base_profile, 1))
+    reg = _statements(args.file)
+    sid, control = args.id, None
+    if sid not in reg and "/" in sid:
+        sid, control = sid.rsplit("/", 1)
+    stmt = reg.get(sid)
+    if stmt is None:
+        raise _unknown(args.id)
+    if control is not None and control not in stmt.controls:
+        raise UsageError(f"statement {sid!r} has no control {control!r}; its controls: "
+                         f"{', '.join(sorted(stmt.controls)) or 'none'}")
+    if args.examples is not None:
+        stmt = dataclasses.replace(stmt, max_examples=args.examples)
+
+    from hypothesis import settings
+
+    print(f"checking {args.id} ({stmt.kind}): profile {base_profile}, "
+          f"max examples {min(settings.default.max_examples, stmt.max_examples or 10**9)}, "
+          f"horizon scale {profiles.horizon_scale()}, device {os.environ.get('THEOREMS_DEVICE', 'cpu')}",
+          file=sys.stderr, flush=True)
+    rec = ProgressRecorder(f"python -m theorems check {args.id}", quiet=args.quiet)
+    failed, message = False, ""
+    t0 = time.perf_counter()
+    try:
+        if control is None:
+            check_statement(stmt, rec, strict=True)
+        else:
+            check_control(stmt, control, rec)
+    except AssertionError as e:
+        failed, message = True, str(e).splitlines()[0] if str(e) else "assertion failed"
+    except OutcomeException as e:  # pytest.fail / pytest.xfail from the runner
+        failed, message = True, str(getattr(e, "msg", e))
+    except Exception as e:
+        failed, message = True, f"error: {type(e).__name__}: {e}"
+        if rec.verdict is None:
+            rec.verdict = "error"
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    elapsed = time.perf_counter() - t0
+    data = rec.to_json()
+    if args.json:
+        from .report import jsonable
+
+        print(json.dumps(jsonable(data), indent=1))
+    else:
+        print(f"{args.id}: {rec.verdict or ('fails' if failed else 'holds')} "
+              f"after {rec.examples} examples in {elapsed:.1f} s")
+        if rec.worst is not None:
+            print(f"  worst: {rec.worst.summary}\n         {_fmt_ev(rec.worst)}")
+        if rec.counterexample is not None:
+            print(f"  counterexample: {rec.counterexample.summary}\n         {_fmt_ev(rec.counterexample)}")
+            for k, v in list(rec.counterexample.details.items())[:20]:
+                print(f"    {k}: {str(v)[:200]}")
+            if rec.counterexample_input:
+                print(f"  input: {rec.counterexample_input[:1000]}")
+        if failed and message:
+            print(f"  {message[:500]}")
+    if control is not None:
+        return 0 if rec.verdict == "counterexample found" else 1
+    return 1 if failed else 0
+
+
+def cmd_report(args) -> int:
+    from . import report
+
+    src = Path(args.src)
+    if not src.is_file():
+        raise UsageError(f"no such file: {src} (run pytest first, or pass --from PATH)")
+    try:
+        out = report.rebuild(src, args.out)
+    except (ValueError, KeyError, TypeError) as e:
+        raise UsageError(f"cannot read {src}: {e}") from None
+    print(out["html"])
+    return 0
+
+
+def find_record(results: dict, ident: str) -> dict | None:
+    """The record for a statement id (its statement test, preferring a failing one), an
+    ``ID/control``, or a node id."""
+    recs = [r for s in results.get("statements", []) for r in s.get("records", [])]
+    for r in recs:
+        if r.get("nodeid") == ident:
+            return r
+    stmt = [r for r in recs if r.get("role") == "statement" and r.get("statement") == ident]
+    if stmt:
+        stmt.sort(key=lambda r: r.get("outcome") in ("failed", "xfailed", "error"), reverse=True)
+        return stmt[0]
+    if "/" in ident:
+        sid, ctl = ident.rsplit("/", 1)
+        for r in recs:
+            if r.get("role") == "control" and r.get("statement") == sid and r.get("control") == ctl:
+                return r
+    return None
+
+
+def cmd_replay(args) -> int:
+    from . import report
+
+    src = Path(args.src)
+    if not src.is_file():
+        raise UsageError(f"no such file: {src} (run pytest first, or pass --from PATH)")
+    try:
+        results = report.read_results(src)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    rec = find_record(results, args.id)
+    if rec is None:
+        raise UsageError(f"no recorded test for {args.id!r} in {src}; try: python -m theorems list")
+    env = results.get("environment") or {}
+    cmd = [sys.executable, "-m", "pytest", rec["nodeid"], "-p", "no:xdist", "-p", "no:cacheprovider"]
+    if env.get("profile"):
+        cmd.append(f"--hypothesis-profile={env['profile']}")
+    if env.get("seed") is not None:
+        cmd.append(f"--hypothesis-seed={env['seed']}")
+    if not args.write_report:
+        cmd.append("--theorems-no-report")
+    cmd += list(args.pytest_args)
+    cwd = env.get("rootdir") or os.getcwd()
+    if not Path(cwd).is_dir():
+        cwd = os.getcwd()
+    print(f"(cd {shlex.quote(cwd)} && {shlex.join(cmd)})", file=sys.stderr, flush=True)
+    if args.dry_run:
+        return 0
+    return subprocess.call(cmd, cwd=cwd)
+
+
+COMMANDS = {"list": cmd_list, "check": cmd_check, "report": cmd_report, "replay": cmd_replay}
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra = []
+    if "--" in argv:  # everything after -- goes to pytest (replay)
+        i = argv.index("--")
+        argv, extra = argv[:i], argv[i + 1:]
+    args = parser.parse_args(argv)
+    if extra and args.cmd != "replay":
+        parser.error(f"arguments after -- are only for replay: {' '.join(extra)}")
+    args.pytest_args = extra
+    # check sets THEOREMS_* variables and a Hypothesis profile; put them back afterwards, so that
+    # calling main() in a process (tests, notebooks) leaves no trace
+    saved_env = {k: os.environ.get(k) for k in _ENV_VARS}
+    from hypothesis import settings
+
+    from . import profiles
+
+    saved_profile = profiles.current_profile()
+    try:
+        return COMMANDS[args.cmd](args)
+    except UsageError as e:
+        print(f"python -m theorems {args.cmd}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        if profiles.current_profile() != saved_profile:
+            settings.load_profile(saved_profile)
+
+
+_ENV_VARS = ("THEOREMS_HORIZON_SCALE", "THEOREMS_DEVICE")
