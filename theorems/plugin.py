@@ -277,6 +277,8 @@ class ReportCollector:
             s = self.summary
             bits = [f"{s.get(k)} {k}" for k in ("holds", "fails", "error", "refuted", "control: none found",
                                                  "control: counterexample found") if s.get(k)]
+            if s.get("holds_control_none"):
+                bits.append(f"{s['holds_control_none']} of those holding have a control that found none")
             if s.get("controls"):
                 bits.append(f"controls {s['controls_found']}/{s['controls']} found a counterexample")
             if s.get("errata_confirmed"):

@@ -233,6 +233,8 @@ def build_results(records: Iterable[dict], tests: dict[str, dict], environment: 
     summary["controls"] = sum(c["total"] for c in ctl)
     summary["controls_found"] = sum(c["found"] for c in ctl)
     summary["controls_none"] = sum(c["none"] for c in ctl)
+    summary["holds_control_none"] = sum(s["verdict"]["status"] == "holds" and s["verdict"]["controls"]["none"] > 0
+                                        for s in statements)
     summary["errata_confirmed"] = sum(s["erratum"] and s["verdict"]["status"] == "refuted"
                                       for s in statements)
     outcomes: dict[str, int] = {}
@@ -362,13 +364,22 @@ def read_results(path: str | os.PathLike) -> dict:
     return data
 
 
+def refresh(results: dict, experiments: list[dict] | None = None) -> dict:
+    """Recompute verdicts and the summary from the records of a results dictionary (so a file
+    written by an older version renders with the current rules); idempotent."""
+    recs = [r for s in results["statements"] for r in s.get("records", [])]
+    descs = {s["id"]: s.get("description") or {"id": s["id"]} for s in results["statements"]}
+    order = [s["id"] for s in results["statements"]]
+    return build_results(recs, results.get("tests") or {}, results.get("environment") or {}, descs, order,
+                         results.get("experiments") if experiments is None else experiments)
+
+
 def rebuild(json_path: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> dict:
     """Rebuild ``index.html`` and ``results.json`` in ``out_dir`` (default: beside the JSON) from a
     results file. The experiments are read again from ``experiments/*/study.json`` beside the
     JSON (so studies run after the tests appear), and their figures are embedded from there."""
     src = Path(json_path)
-    results = read_results(src)
-    results["experiments"] = load_experiments(src.parent)
+    results = refresh(read_results(src), load_experiments(src.parent))
     out = Path(out_dir) if out_dir is not None else src.parent
     text_json = dumps(results)
     text_html = render_html(results, assets_dir=src.parent)
@@ -902,6 +913,8 @@ def _headline(results: dict) -> str:
                      ("skipped", "muted"), ("not run", "muted")):
         if s.get(key):
             bits.append(_badge(f"{s[key]} {key}", css))
+    if s.get("holds_control_none"):
+        bits.append(_badge(f"{s['holds_control_none']} of those holding have a control that found none", "warn"))
     if s.get("controls"):
         bits.append(_badge(f"controls {s['controls_found']}/{s['controls']} found a counterexample",
                            "ok" if s["controls_found"] == s["controls"] else "warn"))
