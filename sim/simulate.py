@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
+
 from .errors import ProblemError
 from .problem import Problem
 from .trajectory import Trajectory
@@ -44,8 +46,9 @@ def simulate(problem: Problem, engine: str = "fast", seeds: Sequence[int] | None
         raise ProblemError(f"engine {engine!r} runs on the cpu only; use engine='batched' for {dev}")
     if seeds is not None:
         seeds = list(seeds)
-        if not seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds):
+        if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in seeds):
             raise ProblemError(f"seeds must be a non-empty sequence of integers >= 0; got {seeds!r}")
+        seeds = [int(s) for s in seeds]
     if engine == "batched":
         from .engines import batched
 
