@@ -24,7 +24,8 @@ from .runner import check_statement
 def conjecture(id: str, *, text: str, strategy, title: str | None = None, hypotheses=(),
                constants=(), markers=(), source: str = "", max_examples: int | None = None):
     def deco(check):
-        stmt = register(Statement(id=id, kind="conjecture", title=title or check.__name__.replace("_", " "),
+        default_title = check.__name__.removeprefix("test_").replace("_", " ")
+        stmt = register(Statement(id=id, kind="conjecture", title=title or default_title,
                                   text=text, check=check, strategy=strategy,
                                   hypotheses=tuple(hypotheses), constants=tuple(constants),
                                   markers=("conjecture",) + tuple(markers), source=source,

@@ -21,6 +21,7 @@ from hypothesis.errors import NoSuchExample
 from .registry import Evidence, Statement
 
 _SUPPRESS = list(HealthCheck)
+CONTROL_MIN_EXAMPLES = 25
 
 
 class Recorder:
@@ -114,7 +115,7 @@ def check_control(stmt: Statement, control: str, recorder: Recorder) -> None:
     """
     recorder.begin(stmt, "control", control)
     budget = {"after_first": None}
-    extra = 40
+    extra = 20
     seen: dict = {}  # example digest -> verdict, so replays answer the same way (no flakiness)
 
     def refutes(ex) -> bool:
@@ -133,8 +134,11 @@ def check_control(stmt: Statement, control: str, recorder: Recorder) -> None:
         seen[key] = not ev.holds
         return seen[key]
 
-    cfg = _settings(stmt, database=None,
-                    phases=[Phase.generate, Phase.target, Phase.shrink])
+    # a control stops at its first counterexample, so a generous example budget costs little when
+    # the check can fail, and makes "no counterexample" a meaningful finding when it cannot
+    cfg = settings(_settings(stmt), database=None, max_examples=max(settings.default.max_examples,
+                                                                    CONTROL_MIN_EXAMPLES),
+                   phases=[Phase.generate, Phase.target, Phase.shrink])
     try:
         find(stmt.controls[control], refutes, settings=cfg)
     except NoSuchExample:

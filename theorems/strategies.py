@@ -40,8 +40,11 @@ def norms(draw, n: int, R_max: float = R_MAX.value):
 
 
 @st.composite
-def labels_n_pos(draw, n: int, both_classes: bool = True):
-    lo, hi = (1, n - 1) if both_classes and n >= 2 else (0, n)
+def labels_n_pos(draw, n: int, both_classes: bool = True, min_per_class: int = 1):
+    """How many of the n points are labelled +1 (the first ``n_pos``); with ``both_classes`` each
+    class gets at least ``min_per_class`` points."""
+    k = min_per_class if both_classes else 0
+    lo, hi = (k, n - k) if n >= 2 * k else (0, n)
     return draw(st.integers(lo, hi), label="n_pos")
 
 
@@ -61,13 +64,13 @@ def exactly_orthogonal(norms_: np.ndarray, d: int, n_pos: int, seed: int) -> sim
 @st.composite
 def nearly_orthogonal_data(draw, n_range=(2, 8), extra_d=(0, 24), p_max_fn=None,
                            orthogonal: bool | None = None, R_max: float = R_MAX.value,
-                           both_classes: bool = True):
+                           both_classes: bool = True, min_per_class: int = 1):
     """A dataset with ``p <= p_max_fn(Rmin, R, n)`` (exactly orthogonal when ``orthogonal`` is True,
     or with some probability when it is None)."""
     n = draw(st.integers(*n_range), label="n")
     d = n + draw(st.integers(*extra_d), label="d - n")
     a = draw(norms(n, R_max))
-    n_pos = draw(labels_n_pos(n, both_classes))
+    n_pos = draw(labels_n_pos(n, both_classes, min_per_class))
     seed = draw(st.integers(0, 2**31 - 1), label="data seed")
     ortho = draw(st.booleans(), label="orthogonal") if orthogonal is None else orthogonal
     if ortho or p_max_fn is None:
@@ -106,16 +109,18 @@ def _dense(data, m, eta, dense_tau):
 @st.composite
 def leaky_problems(draw, n_range=(2, 8), m_range=(1, 16), gamma_range=(0.05, 0.95),
                    horizon_tau=400.0, dense_tau=0.0, orthogonal: bool | None = None,
-                   eta_frac=(0.1, 1.0), n_log=40, gamma=None, both_classes=True):
+                   eta_frac=(0.1, 1.0), n_log=40, gamma=None, both_classes=True,
+                   min_per_class=1, sigma0_frac=None):
     """A :class:`sim.Problem` meeting Theorem 4.1's conditions (B.2)-(B.4) with ``C``, ``delta``.
     Horizon ``horizon_tau * tau`` steps; checkpoints at every step up to ``dense_tau * tau``."""
     g = draw(st.floats(*gamma_range), label="gamma") if gamma is None else gamma
     data = draw(nearly_orthogonal_data(n_range, p_max_fn=lambda Rmin, R, n: cond.max_p_leaky(Rmin, R, n, g),
-                                       orthogonal=orthogonal, both_classes=both_classes))
+                                       orthogonal=orthogonal, both_classes=both_classes,
+                                       min_per_class=min_per_class))
     m = draw(st.integers(*m_range), label="m")
     eta = draw(st.floats(*eta_frac), label="eta / eta_max") * _eta_max(data, m)
-    sigma0 = draw(st.one_of(st.just(0.0), st.floats(0.0, 1.0)), label="sigma0 / sigma0_max") \
-        * _sigma0_max(data, m, g)
+    frac = st.one_of(st.just(0.0), st.floats(0.0, 1.0)) if sigma0_frac is None else st.floats(*sigma0_frac)
+    sigma0 = draw(frac, label="sigma0 / sigma0_max") * _sigma0_max(data, m, g)
     steps = _steps(data, m, eta, horizon_tau, data.Rmax)
     return sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=steps, gamma=g, n_log=n_log,
                        seed=draw(st.integers(0, 2**31 - 1), label="init seed"),
@@ -128,14 +133,15 @@ def relu_width_min(n: int) -> int:
 
 @st.composite
 def relu_problems(draw, n_range=(2, 6), extra_m=(0, 24), horizon_tau=300.0, dense_tau=0.0,
-                  orthogonal: bool | None = None, eta_frac=(0.5, 1.0), n_log=40, both_classes=True):
+                  orthogonal: bool | None = None, eta_frac=(0.5, 1.0), n_log=40, both_classes=True,
+                  extra_d=(0, 24), min_per_class=1, sigma0_frac=(0.0, 1.0)):
     """A :class:`sim.Problem` meeting Theorem 4.3's conditions (E.2)-(E.4): ReLU, ``m >= C log(n/delta)``.
     Horizon ``horizon_tau * n m / (eta Rmin^2)`` steps (the unit of Lemma F.2's T)."""
-    data = draw(nearly_orthogonal_data(n_range, p_max_fn=cond.max_p_relu, orthogonal=orthogonal,
-                                       both_classes=both_classes))
+    data = draw(nearly_orthogonal_data(n_range, extra_d, p_max_fn=cond.max_p_relu, orthogonal=orthogonal,
+                                       both_classes=both_classes, min_per_class=min_per_class))
     m = relu_width_min(data.n) + draw(st.integers(*extra_m), label="m - m_min")
     eta = draw(st.floats(*eta_frac), label="eta / eta_max") * _eta_max(data, m)
-    sigma0 = draw(st.floats(0.0, 1.0), label="sigma0 / sigma0_max") * _sigma0_max(data, m, 1.0)
+    sigma0 = draw(st.floats(*sigma0_frac), label="sigma0 / sigma0_max") * _sigma0_max(data, m, 1.0)
     steps = _steps(data, m, eta, horizon_tau, data.Rmin)
     return sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=steps, gamma=0.0, n_log=n_log,
                        seed=draw(st.integers(0, 2**31 - 1), label="init seed"),

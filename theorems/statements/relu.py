@@ -69,7 +69,8 @@ def _e1_series(tr, A0, k, rb, lo, hi):
                    ("c3 log(1 + ...)", t, E1_C3.value * hi[:, i])], logx=True)
 
 
-E1_CONTROLS = {"correlated": S.with_correlated_data(_e1_strategy())}
+E1_CONTROLS = {"correlated": S.with_correlated_data(S.relu_problems(horizon_tau=100.0, sigma0_frac=(0.1, 1.0)),
+                                                    rho_corr=(0.8, 0.99))}
 
 
 @statement(
@@ -282,7 +283,10 @@ def _thm43_strategy():
          "of m, n, d; (2) L_S(W(t)) = O(t^-alpha) for a positive alpha.",
     strategy=_thm43_strategy(), hypotheses=RELU_HYPS,
     constants=RELU_CONSTS + (C_SR_RELU, C_KAPPA, LOSS_RATE_K, ALPHA_TEST), markers=("relu", "statement"),
-    controls={"large_sigma0": S.with_large_sigma0(_thm43_strategy(), factor=(2e3, 2e4))},
+    # a large init dominates W for the whole horizon; SR of an m x d Gaussian matrix is about
+    # m d / (sqrt m + sqrt d)^2, above C_SR once d >= 20
+    controls={"large_sigma0": S.with_large_sigma0(S.relu_problems(horizon_tau=300.0, extra_d=(20, 40)),
+                                                  factor=(2e3, 2e4))},
     source="Theorem 4.3 (Section 4); proofs in Appendices E-G")
 def check_thm43(problem) -> Evidence:
     """Per initialisation: (1) ``max_{t in [T/10, T]} SR(W_j(t)) / C_SR``; (2) the growth of
