@@ -57,9 +57,9 @@ F2_LIMIT_TOL = Constant("f2_tol", 0.05,
                         "decade of the horizon within 5% of m/|S_i(0)| (the increment error decays "
                         "like 1/t; 5% at t >= 10^3 tau)")
 H3_C = Constant("C_H3", 1.0,
-                "Vershynin 4.4.5 for standard-Gaussian-like entries (K = ||.||_psi2 normalised to "
-                "1 for N(0,1)): P(||A|| >= C K (sqrt m + sqrt n + t)) <= 2 exp(-t^2); C = 1 is the "
-                "Gordon/Davidson-Szarek constant for Gaussians")
+                "for Gaussian entries ||A|| <= sqrt m + sqrt n + t w.p. >= 1 - exp(-t^2/2) "
+                "(Davidson-Szarek) and K = ||N(0,1)||_psi2 = sqrt(8/3) > 1, so C = 1 is valid there; "
+                "the property asks whether it also serves Rademacher and uniform entries")
 ROUNDOFF = Constant("roundoff", 1e-9,
                     "relative tolerance for exact identities in float64 after up to 1e5 steps")
 LOSS_RATE_K = Constant("K_loss", 1.0,

@@ -1,6 +1,6 @@
 """Hypothesis profiles for the suite, chosen with Hypothesis's own ``--hypothesis-profile``.
 
-- ``ci`` (the default): few examples per statement, horizons of about 10^3-10^4 steps, so the
+- ``ci`` (the default): 30 examples per statement, horizons of about 10^3-10^5 steps, so the
   whole ``pytest -n auto`` run stays well under 10 minutes on 2 cores.
 - ``thorough``: many examples and horizons 10x longer (10^5 steps and more).
 No deadlines anywhere: simulation time varies with the drawn sizes. Failures are saved to and
@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 _SUPPRESS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture,
              HealthCheck.filter_too_much, HealthCheck.differing_executors]
 
-settings.register_profile("ci", max_examples=8, deadline=None, suppress_health_check=_SUPPRESS,
+settings.register_profile("ci", max_examples=30, deadline=None, suppress_health_check=_SUPPRESS,
                           print_blob=True)
 settings.register_profile("thorough", max_examples=100, deadline=None,
                           suppress_health_check=_SUPPRESS, print_blob=True)

@@ -144,12 +144,13 @@ def check_E1_iii(problem) -> Evidence:
     markers=("relu", "statement"), controls={"correlated": E1_CONTROLS["correlated"]},
     source="Lemma E.1 (Appendix E); Lemma 5.8")
 def check_E1_iv(problem) -> Evidence:
-    """Exact. Witness: ``min_{t, i, r in S_i(0)} <w_{y_i,r}(t), x_i>`` (checkpoints every step up
-    to 3 tau, log-spaced after); holds iff ``>= 0``."""
+    """Exact. Witness: ``min_{t >= 1, i, r in S_i(0)} <w_{y_i,r}(t), x_i>`` (checkpoints every step
+    up to 3 tau, log-spaced after; t = 0 is left out, where it holds by definition and its value,
+    ~0 for tiny sigma0, would hide the margin); holds iff ``>= 0``."""
     tr = run(problem)
     A0 = active_at_init(tr)
     Zo = own(tr, tr.preactivation)
-    vals = np.where(A0[None], Zo, np.inf)
+    vals = np.where(A0[None] & (tr.steps >= 1)[:, None, None], Zo, np.inf)
     w = float(vals.min()) if A0.any() else math.inf
     lost = (A0[None] & (Zo < 0)).reshape(len(tr.steps), -1).sum(1)
     return Evidence(holds=w >= 0, witness=w, bound=0.0, relation=">=",
