@@ -45,11 +45,16 @@ def _e1_strategy():
 
 
 def _e1_setup(problem):
+    """Run the problem; return ``(tr, A0, k, rb, lo, hi)``: the trajectory, ``r in S_i(0)`` (m, n),
+    the mask ``t > 0``, ``rhobar_{y_i,r,i}(t)`` there, and E.1's two logarithms:
+    ``lo = log(1 + eta |S_i(0)| ||x_i||^2 e^-beta t / (2nm^2))`` (ii) and
+    ``hi = log(1 + 2 eta |S_i(0)| ||x_i||^2 e^(2 beta) t / (nm^2))`` (iii), each (K', n)."""
     tr = run(problem)
     A0 = active_at_init(tr)
     k = tr.steps > 0
     rb = np.maximum(own(tr, tr.rho), 0.0)[k]  # rhobar_{y_i,r,i}(t), (K', m, n)
-    return tr, A0, k, rb
+    b = beta(tr)
+    return tr, A0, k, rb, _e1_log(tr, A0, k, 0.5, math.exp(-b)), _e1_log(tr, A0, k, 2.0, math.exp(2 * b))
 
 
 def _e1_log(tr, A0, k, factor: float, exp_beta: float):
@@ -69,19 +74,19 @@ def _e1_series(tr, A0, k, rb, lo, hi):
                    ("c3 log(1 + ...)", t, E1_C3.value * hi[:, i])], logx=True)
 
 
-E1_CONTROLS = {"correlated": S.with_correlated_data(S.relu_problems(horizon_tau=100.0, sigma0_frac=(0.1, 1.0)),
-                                                    rho_corr=(0.8, 0.99))}
+E1_CORRELATED = S.with_correlated_data(S.relu_problems(horizon_tau=100.0, sigma0_frac=(0.1, 1.0)),
+                                       rho_corr=(0.8, 0.99))
 
 
 @statement(
     "E.1(i)", kind="lemma", title="ReLU: initially active neurons dominate",
     text="For r in S_i(0): rhobar_{y_i,r,i}(t) >= c1 |rho_{j,r',i'}(t)| for all j, r', i' and t > 0.",
     strategy=_e1_strategy(), hypotheses=RELU_HYPS, constants=RELU_CONSTS + (E1_C1,),
-    markers=("relu", "statement"), controls={"correlated": E1_CONTROLS["correlated"]},
+    markers=("relu", "statement"), controls={"correlated": E1_CORRELATED},
     source="Lemma E.1 (Appendix E)")
 def check_E1_i(problem) -> Evidence:
     """Witness: ``min_{t > 0, i, r in S_i(0)} rhobar_{y_i,r,i}(t) / max_{j,r',i'} |rho_{j,r',i'}(t)|``."""
-    tr, A0, k, rb = _e1_setup(problem)
+    tr, A0, k, rb, _, _ = _e1_setup(problem)
     big = np.abs(tr.rho[k]).reshape(k.sum(), -1).max(1)[:, None, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(A0[None], rb / big, np.inf)
@@ -97,13 +102,11 @@ def check_E1_i(problem) -> Evidence:
     "E.1(ii)", kind="lemma", title="ReLU: logarithmic lower rate of rhobar",
     text="For r in S_i(0): rhobar_{y_i,r,i}(t) >= c2 log(1 + eta |S_i(0)| ||x_i||^2 e^{-beta} t / (2 n m^2)).",
     strategy=_e1_strategy(), hypotheses=RELU_HYPS, constants=RELU_CONSTS + (E1_C2,),
-    markers=("relu", "statement"), controls={"correlated": E1_CONTROLS["correlated"]},
+    markers=("relu", "statement"), controls={"correlated": E1_CORRELATED},
     source="Lemma E.1 (Appendix E)")
 def check_E1_ii(problem) -> Evidence:
     """Witness: ``min_{t > 0, i, r in S_i(0)} rhobar / log(1 + eta |S_i(0)| ||x_i||^2 e^-beta t/(2nm^2))``."""
-    tr, A0, k, rb = _e1_setup(problem)
-    lo = _e1_log(tr, A0, k, 0.5, math.exp(-beta(tr)))
-    hi = _e1_log(tr, A0, k, 2.0, math.exp(2 * beta(tr)))
+    tr, A0, k, rb, lo, hi = _e1_setup(problem)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(A0[None], rb / lo[:, None, :], np.inf)
     w = float(ratio.min()) if A0.any() else math.inf
@@ -123,9 +126,7 @@ def check_E1_ii(problem) -> Evidence:
     source="Lemma E.1 (Appendix E)")
 def check_E1_iii(problem) -> Evidence:
     """Witness: ``max_{t > 0, i, r in S_i(0)} rhobar / log(1 + 2 eta |S_i(0)| ||x_i||^2 e^{2 beta} t/(nm^2))``."""
-    tr, A0, k, rb = _e1_setup(problem)
-    lo = _e1_log(tr, A0, k, 0.5, math.exp(-beta(tr)))
-    hi = _e1_log(tr, A0, k, 2.0, math.exp(2 * beta(tr)))
+    tr, A0, k, rb, lo, hi = _e1_setup(problem)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(A0[None], rb / hi[:, None, :], -np.inf)
     w = float(ratio.max()) if A0.any() else 0.0
@@ -141,7 +142,7 @@ def check_E1_iii(problem) -> Evidence:
     text="For all t >= 0: S_i(0) is a subset of S_i(t), i.e. <w_{y_i,r}(t), x_i> >= 0 whenever "
          "<w_{y_i,r}(0), x_i> >= 0 (Lemma 5.8).",
     strategy=_e1_strategy(), hypotheses=RELU_HYPS, constants=RELU_CONSTS,
-    markers=("relu", "statement"), controls={"correlated": E1_CONTROLS["correlated"]},
+    markers=("relu", "statement"), controls={"correlated": E1_CORRELATED},
     source="Lemma E.1 (Appendix E); Lemma 5.8")
 def check_E1_iv(problem) -> Evidence:
     """Exact. Witness: ``min_{t >= 1, i, r in S_i(0)} <w_{y_i,r}(t), x_i>`` (checkpoints every step
