@@ -10,6 +10,8 @@ from ``rho`` on demand and never stored per checkpoint.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -136,15 +138,28 @@ class Trajectory:
 
     # --- persistence --------------------------------------------------------------------------
     def save(self, path) -> None:
-        """Write everything (data, problem, W(0), rho, pre-activations) to one ``.npz`` file."""
+        """Write everything (data, problem, W(0), rho, pre-activations) to one ``.npz`` file, atomically.
+        The file is written to exactly ``path`` (no ``.npz`` suffix is added)."""
         p = self.problem
         meta = {"m": p.m, "eta": p.eta, "sigma0": p.sigma0, "steps": p.steps, "gamma": p.gamma,
                 "seed": p.seed, "n_log": p.n_log, "extra_checkpoints": list(p.extra_checkpoints),
                 "batch_size": p.batch_size, "shuffle_seed": p.shuffle_seed,
                 "data_name": p.data.name, "data_info": p.data.info,
                 "traj_seed": self.seed, "engine": self.engine}
-        np.savez(path, X=p.data.X, y=p.data.y, W0=self.W0, steps=self.steps, rho=self.rho,
-                 preactivation=self.preactivation, meta=np.array(json.dumps(meta, default=_jsonable)))
+        path = os.fspath(path)
+        # atomic: write a temporary file beside the target, then rename (an interrupted save
+        # leaves any previous file intact, never a half-written one)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".npz.tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, X=p.data.X, y=p.data.y, W0=self.W0, steps=self.steps, rho=self.rho,
+                         preactivation=self.preactivation,
+                         meta=np.array(json.dumps(meta, default=_jsonable)))
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
 
     @classmethod
     def load(cls, path) -> "Trajectory":
