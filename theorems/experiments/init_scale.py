@@ -9,7 +9,7 @@ from a small enough init it falls quickly to a small value. Data and task: see
 
 from __future__ import annotations
 
-from . import common, realdata
+from . import realdata
 
 STUDY_ID = "figure2-3"
 TITLE = "Figures 2-3: stable rank and test error by initialisation scale (ReLU, leaky ReLU 0.1)"
@@ -21,19 +21,12 @@ FIGURES = {0.0: "figure2_relu.png", 0.1: "figure3_leaky.png"}
 
 
 def settings_for(quick: bool, runs: int | None = None) -> dict:
-    s = dict(QUICK if quick else FULL)
-    if runs is not None:
-        s["runs"] = int(runs)
-    return s
+    return realdata.settings_for(FULL, QUICK, quick, runs)
 
 
 def run(out="reports", quick: bool = False, runs: int | None = None, mnist: str | None = None,
         device: str = "cpu", quiet: bool = False) -> dict:
     """Run the study and write ``<out>/experiments/figure2-3/``; returns the study record."""
-    s = settings_for(quick, runs)
-    train, test, desc = realdata.load_data(mnist, quick, QUICK["n_train"], QUICK["n_test"])
-    cmd = common.command_line("init-scale", quick, out, runs, ["--mnist", mnist] if mnist else [])
-    return realdata.sweep(study_id=STUDY_ID, title=TITLE, command=cmd, vary="sigma0",
-                          values=s["sigma0s"], s=s, train=train, test=test, data_desc=desc, out=out,
-                          figure_names=FIGURES, device=device, quiet=quiet,
-                          train_eval_max=realdata.TRAIN_EVAL_MAX_MNIST if mnist else None)
+    return realdata.run_study(study_id=STUDY_ID, title=TITLE, cli_name="init-scale", vary="sigma0",
+                              values_key="sigma0s", full=FULL, quick_settings=QUICK, figure_names=FIGURES,
+                              out=out, quick=quick, runs=runs, mnist=mnist, device=device, quiet=quiet)

@@ -41,6 +41,28 @@ def load_data(mnist: str | None, quick: bool, quick_n_train: int, quick_n_test: 
     return train, test, desc
 
 
+def settings_for(full: dict, quick_settings: dict, quick: bool, runs: int | None = None) -> dict:
+    """A study's settings: ``quick_settings`` or ``full``, with ``runs`` overridden when given."""
+    s = dict(quick_settings if quick else full)
+    if runs is not None:
+        s["runs"] = int(runs)
+    return s
+
+
+def run_study(*, study_id: str, title: str, cli_name: str, vary: str, values_key: str, full: dict,
+              quick_settings: dict, figure_names: dict, out="reports", quick: bool = False,
+              runs: int | None = None, mnist: str | None = None, device: str = "cpu",
+              quiet: bool = False) -> dict:
+    """Load the data and run :func:`sweep` over ``settings[values_key]`` (varying ``vary``): the
+    shared body of the init-scale (Figures 2-3) and width (Figures 4-5) studies."""
+    s = settings_for(full, quick_settings, quick, runs)
+    train, test, desc = load_data(mnist, quick, quick_settings["n_train"], quick_settings["n_test"])
+    cmd = common.command_line(cli_name, quick, out, runs, ["--mnist", mnist] if mnist else [])
+    return sweep(study_id=study_id, title=title, command=cmd, vary=vary, values=s[values_key], s=s,
+                 train=train, test=test, data_desc=desc, out=out, figure_names=figure_names,
+                 device=device, quiet=quiet, train_eval_max=TRAIN_EVAL_MAX_MNIST if mnist else None)
+
+
 def act_label(g: float) -> str:
     return "ReLU" if g == 0 else f"leaky ReLU (slope {g:g})"
 
