@@ -53,6 +53,7 @@ class Trajectory:
     rho: np.ndarray
     preactivation: np.ndarray
     W0: np.ndarray | None = field(default=None, repr=False)
+    info: dict = field(default_factory=dict, repr=False)  # engine diagnostics (not saved)
 
     def __post_init__(self):
         if self.W0 is None:

@@ -69,35 +69,48 @@ def _log_mn_delta(m: int, n: int, delta: float) -> float:
     return math.log(m * n / delta)
 
 
+def eta_max(data: Dataset, m: int, C: float = C_CONST.value) -> float:
+    """The largest step (B.3)/(E.3) allow: ``n m / (C Rmax^2)``."""
+    return data.n * m / (C * data.Rmax ** 2)
+
+
+def sigma0_max(data: Dataset, m: int, gamma: float = 0.0, delta: float = DELTA.value,
+               C: float = C_CONST.value) -> float:
+    """The largest init scale (B.2) (leaky, ``gamma > 0``) or (E.2) (ReLU, ``gamma = 0``) allows:
+    ``g / (C Rmax sqrt(log(mn/delta)))`` with ``g = gamma`` for leaky ReLU and ``g = 1`` for ReLU."""
+    g = gamma if gamma > 0 else 1.0
+    return g / (C * data.Rmax * math.sqrt(_log_mn_delta(m, data.n, delta)))
+
+
 def _step(data: Dataset, m: int, eta: float, C: float) -> Condition:
     # eta <= n m / (C Rmax^2)  written as  n m / (C Rmax^2) >= eta
-    return Condition("step", "eta <= n m / (C Rmax^2)", data.n * m / (C * data.Rmax ** 2), eta)
+    return Condition("step", "eta <= n m / (C Rmax^2)", eta_max(data, m, C), eta)
 
 
 def conditions_leaky(data: Dataset, m: int, eta: float, sigma0: float, gamma: float,
                      delta: float = DELTA.value, C: float = C_CONST.value) -> Conditions:
-    """Theorem 4.1: (B.2) ``Rmin^2 >= C gamma^-4 R^2 n p``; (B.3) ``eta <= nm/(C Rmax^2)``;
-    (B.4) ``sigma0 <= gamma / (C Rmax sqrt(log(mn/delta)))``; and ``0 < gamma < 1``."""
+    """Theorem 4.1: (B.2) ``sigma0 <= gamma / (C Rmax sqrt(log(mn/delta)))``; (B.3)
+    ``eta <= nm/(C Rmax^2)``; (B.4) ``Rmin^2 >= C gamma^-4 R^2 n p``; and ``0 < gamma < 1``."""
     items = [
         Condition("leaky", "0 < gamma < 1", 1.0 if 0 < gamma < 1 else 0.0, 1.0),
         Condition("data", "Rmin^2 >= C gamma^-4 R^2 n p", data.Rmin ** 2,
                   (C * gamma ** -4 * data.R ** 2 * data.n * data.p) if gamma > 0 else math.inf),
         _step(data, m, eta, C),
         Condition("init", "sigma0 <= gamma / (C Rmax sqrt(log(m n / delta)))",
-                  gamma / (C * data.Rmax * math.sqrt(_log_mn_delta(m, data.n, delta))), sigma0),
+                  sigma0_max(data, m, gamma, delta, C) if gamma > 0 else 0.0, sigma0),
     ]
     return Conditions("Theorem 4.1", tuple(items))
 
 
 def conditions_relu(data: Dataset, m: int, eta: float, sigma0: float,
                     delta: float = DELTA.value, C: float = C_CONST.value) -> Conditions:
-    """Theorem 4.3: (E.2) ``Rmin^2 >= C R^2 n p``; (E.3) ``eta <= nm/(C Rmax^2)``;
-    (E.4) ``sigma0 <= 1 / (C Rmax sqrt(log(mn/delta)))``; width ``m >= C log(n/delta)``."""
+    """Theorem 4.3: (E.2) ``sigma0 <= 1 / (C Rmax sqrt(log(mn/delta)))``; (E.3)
+    ``eta <= nm/(C Rmax^2)``; (E.4) ``Rmin^2 >= C R^2 n p``; width ``m >= C log(n/delta)``."""
     items = [
         Condition("data", "Rmin^2 >= C R^2 n p", data.Rmin ** 2, C * data.R ** 2 * data.n * data.p),
         _step(data, m, eta, C),
         Condition("init", "sigma0 <= 1 / (C Rmax sqrt(log(m n / delta)))",
-                  1.0 / (C * data.Rmax * math.sqrt(_log_mn_delta(m, data.n, delta))), sigma0),
+                  sigma0_max(data, m, 0.0, delta, C), sigma0),
         Condition("width", "m >= C log(n / delta)", float(m), C * math.log(data.n / delta)),
     ]
     return Conditions("Theorem 4.3", tuple(items))
@@ -116,10 +129,10 @@ def conditions_A2(m: int, n: int, delta: float = DELTA.value) -> Conditions:
 
 
 def max_p_leaky(Rmin: float, R: float, n: int, gamma: float, C: float = C_CONST.value) -> float:
-    """The largest ``p`` that (B.2) allows: ``Rmin^2 gamma^4 / (C R^2 n)``."""
+    """The largest ``p`` that (B.4) allows: ``Rmin^2 gamma^4 / (C R^2 n)``."""
     return Rmin ** 2 * gamma ** 4 / (C * R ** 2 * n)
 
 
 def max_p_relu(Rmin: float, R: float, n: int, C: float = C_CONST.value) -> float:
-    """The largest ``p`` that (E.2) allows: ``Rmin^2 / (C R^2 n)``."""
+    """The largest ``p`` that (E.4) allows: ``Rmin^2 / (C R^2 n)``."""
     return Rmin ** 2 / (C * R ** 2 * n)

@@ -1,7 +1,9 @@
 """Every constant the paper leaves unnamed, named once, with its value and a one-line reason.
 
-Declared before any check was run: the reasons come from the proofs (the step cited), not from
-measured data. The report shows them beside each statement's witness.
+Each value was declared before the check that uses it first ran, with a reason from the proofs
+(the step cited), not from measured data. (c3_E went from 2 to 3.5 while E.1 was being written,
+before its first run, from the derivation now in its reason; later edits changed wording only.)
+The report shows the constants beside each statement's witness.
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ E1_C2 = Constant("c2_E", 0.5,
 E1_C3 = Constant("c3_E", 3.5,
                  "Lemma E.1 (iii) upper rate constant: on orthogonal data the recursion solves to "
                  "rhobar ~ (m/|S_i(0)|) log(1 + a t), and |S_i(0)| >= 0.4 m (Lemma A.2) makes "
-                 "m/|S_i(0)| <= 2.5; 3.5 leaves room for the beta offset and cross terms")
+                 "m/|S_i(0)| <= 2.5 (the proof's c' = 2.5); 3.5 leaves room for the beta offset, cross "
+                 "terms, and |S_i(0)| slightly below 0.4 m, since the ReLU strategies guarantee "
+                 "m >= C log(n/delta), not A.2's 50 log(2n/delta)")
 F2_LIMIT_TOL = Constant("f2_tol", 0.05,
                         "F.2's limit: the decade increment (rho(10t) - rho(t))/log 10 over the last "
                         "decade of the horizon within 5% of m/|S_i(0)| (the increment error decays "
@@ -66,14 +70,15 @@ LOSS_RATE_K = Constant("K_loss", 1.0,
                        "Thm 4.1/4.3 loss rate: t^alpha L_S(W(t)) must not grow by more than a factor "
                        "(1 + K_loss) over the tail decade [T/10, T]; alpha as the theorem gives")
 NORM_BAND = Constant("norm_band", 4.0,
-                     "Thm 4.1 first bullet: ||w_{j,r}(t)|| / log t on the tail decade stays within a "
-                     "factor 4 of its value at the horizon (Theta(log t))")
+                     "Thm 4.1 first bullet (Theta(log t)): the last decade's slope of ||w_{j,r}(t)|| "
+                     "against log t is within a factor 4 of the slope predicted from margins ~ log t "
+                     "and rho_{-y_i} = gamma rho_{y_i} (Lemma D.1)")
 ALPHA_TEST = Constant("alpha", 0.01,
                       "significance level of the one-sided binomial tests for 'with probability "
                       ">= 1 - delta' statements (A.1, A.2, H.3)")
 C_KAPPA = Constant("c_kappa", 4.0,
                    "the unnamed c in kappa = c gamma^-2 Rmin^-2 p n of Theorem 4.1 (alpha = (1-kappa)/"
-                   "(1+kappa)); under (B.2) kappa <= c gamma^2 / C <= 0.2, so alpha >= 0.67")
+                   "(1+kappa)); under (B.4) kappa <= c gamma^2 / C <= 0.2, so alpha >= 0.67")
 C_SR_RELU = Constant("C_SR", 4.0,
                      "Theorem 4.3: limsup SR(W_j) <= C; Lemma F.3 gives the limit SR(A) ~ 2 (and "
                      "SR(W) in [16/9, 9]); twice that limit for the finite-size tail")

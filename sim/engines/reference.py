@@ -16,12 +16,18 @@ from ..problem import Problem
 from ..trajectory import Trajectory
 
 
-def rho_from_weights(W: np.ndarray, W0: np.ndarray, X: np.ndarray) -> np.ndarray:
+def rho_from_weights(W: np.ndarray, W0: np.ndarray, X: np.ndarray, return_residual: bool = False):
     """Solve ``W - W0 = C X`` for ``C`` by least squares and return ``rho = C ||x_i||^2`` (Def. 5.1).
-    Unique when ``X`` has full row rank; otherwise the minimum-norm solution."""
+    Unique when ``X`` has full row rank; otherwise the minimum-norm solution. With
+    ``return_residual``, also ``||W - W0 - C X||_F / ||W - W0||_F``: how far ``W(t) - W(0)`` is from
+    the span of the data (0 up to round-off for gradient descent)."""
     D = (W - W0).reshape(-1, W.shape[-1])
     C, *_ = np.linalg.lstsq(X.T, D.T, rcond=None)
-    return (C.T * (np.linalg.norm(X, axis=1) ** 2)).reshape(W.shape[:-1] + (X.shape[0],))
+    rho = (C.T * (np.linalg.norm(X, axis=1) ** 2)).reshape(W.shape[:-1] + (X.shape[0],))
+    if not return_residual:
+        return rho
+    norm = np.linalg.norm(D)
+    return rho, (float(np.linalg.norm(D - C.T @ X) / norm) if norm > 0 else 0.0)
 
 
 def run(problem: Problem, seed: int | None = None, progress=None) -> Trajectory:
@@ -33,11 +39,13 @@ def run(problem: Problem, seed: int | None = None, progress=None) -> Trajectory:
     perm, bs = problem.batch_schedule()
     nb = -(-problem.n // bs)
     ckpt = set(problem.checkpoints.tolist())
-    Ws = []
+    Ws, Zs = [], []
     gamma, eta = problem.gamma, problem.eta
     for t in range(problem.steps + 1):
         if t in ckpt:
             Ws.append(W.detach().numpy().copy())
+            with torch.no_grad():  # the same product a full-batch step uses, so signs match it
+                Zs.append(torch.stack([W[0] @ X.T, W[1] @ X.T]).numpy().copy())
             if progress is not None:
                 progress(t, problem.steps)
         if t == problem.steps:
@@ -50,7 +58,6 @@ def run(problem: Problem, seed: int | None = None, progress=None) -> Trajectory:
         (grad,) = torch.autograd.grad(loss, W)
         with torch.no_grad():
             W -= eta * grad
-    Ws = np.stack(Ws)
-    rho = np.stack([rho_from_weights(Wk, W0, problem.data.X) for Wk in Ws])
-    preact = Ws @ problem.data.X.T
-    return Trajectory(problem, seed, "reference", problem.checkpoints.copy(), rho, preact, W0)
+    rho, resid = zip(*(rho_from_weights(Wk, W0, problem.data.X, return_residual=True) for Wk in Ws))
+    return Trajectory(problem, seed, "reference", problem.checkpoints.copy(), np.stack(rho), np.stack(Zs),
+                      W0, info={"span_residual": max(resid)})

@@ -10,10 +10,9 @@ import numpy as np
 from scipy import stats
 
 import sim
+from sim.trajectory import J_SIGN as J  # noqa: F401  (the paper's j for axis index 0, 1)
 
 from ..conditions import conditions_leaky, conditions_relu
-
-J = np.array([1.0, -1.0])  # the paper's j for axis index 0, 1
 
 
 def run(problem: sim.Problem) -> sim.Trajectory:
@@ -23,7 +22,8 @@ def run(problem: sim.Problem) -> sim.Trajectory:
 
 
 # initialisations per example for the statements that hold "w.p. >= 1 - delta over the init"
-INITS = {"ci": 4, "dev": 2, "thorough": 16}
+# (with delta = 0.1 and alpha = 0.01, 8 inits reject when 4 or more fail; 32 when 9 or more do)
+INITS = {"ci": 8, "dev": 2, "thorough": 32}
 # device for those batches: set from --theorems-device (tests/conftest.py) or $THEOREMS_DEVICE
 DEVICE = {"name": os.environ.get("THEOREMS_DEVICE", "cpu")}
 
@@ -31,7 +31,7 @@ DEVICE = {"name": os.environ.get("THEOREMS_DEVICE", "cpu")}
 def inits_per_example() -> int:
     from ..profiles import current_profile
 
-    return INITS.get(current_profile(), 4)
+    return INITS.get(current_profile(), 8)
 
 
 def run_inits(problem: sim.Problem, k: int | None = None) -> list:
@@ -53,8 +53,12 @@ def over_inits(trajectories, per_init, delta: float, alpha: float):
     ``(p_value, failures, witnesses, worst_index)``."""
     ws, oks = zip(*(per_init(tr) for tr in trajectories))
     fails = int(sum(not o for o in oks))
-    pval = float(stats.binomtest(fails, len(oks), delta, alternative="greater").pvalue)
-    return pval, fails, list(ws), int(np.argmax(ws))
+    return binomial_p_value(fails, len(oks), delta), fails, list(ws), int(np.argmax(ws))
+
+
+def binomial_p_value(fails: int, N: int, delta: float) -> float:
+    """One-sided binomial test of ``P(fail) <= delta`` from ``fails`` out of ``N``: the p-value."""
+    return float(stats.binomtest(fails, N, delta, alternative="greater").pvalue)
 
 
 def tail_view(tr: sim.Trajectory, frac: float = 0.1) -> sim.Trajectory:
@@ -66,8 +70,8 @@ def tail_view(tr: sim.Trajectory, frac: float = 0.1) -> sim.Trajectory:
 
 
 def tau(p: sim.Problem) -> float:
-    """``n m / (eta Rmax^2)``: the time unit of T1 (Lemma B.2)."""
-    return p.n * p.m / (p.eta * p.data.Rmax ** 2)
+    """``n m / (eta Rmax^2)``: the time unit of T1 (Lemma B.2); see :attr:`sim.Problem.tau`."""
+    return p.tau
 
 
 def tau_min(p: sim.Problem) -> float:
@@ -85,6 +89,23 @@ def jy(p: sim.Problem) -> np.ndarray:
     return (J[:, None] * p.data.y[None, :])[:, None, :]
 
 
+def own(tr, a: np.ndarray) -> np.ndarray:
+    """From a (K, 2, m, n) array take the class ``j = y_i`` slice: (K, m, n)."""
+    ji = np.where(tr.problem.data.y > 0, 0, 1)
+    return a[:, ji, :, np.arange(tr.problem.n)].transpose(1, 2, 0)
+
+
+def other(tr, a: np.ndarray) -> np.ndarray:
+    """The class ``j = -y_i`` slice: (K, m, n)."""
+    ji = np.where(tr.problem.data.y > 0, 1, 0)
+    return a[:, ji, :, np.arange(tr.problem.n)].transpose(1, 2, 0)
+
+
+def active_at_init(tr) -> np.ndarray:
+    """``r in S_i(0)``, i.e. ``<w_{y_i,r}(0), x_i> >= 0``, as an (m, n) boolean array."""
+    return own(tr, tr.preactivation)[0] >= 0
+
+
 def describe(p: sim.Problem) -> dict:
     """JSON-able facts about a problem, including the condition factors of its theorem."""
     c = conditions_leaky(p.data, p.m, p.eta, p.sigma0, p.gamma) if p.gamma > 0 else \
@@ -94,12 +115,6 @@ def describe(p: sim.Problem) -> dict:
             "Rmax": p.data.Rmax, "R": p.data.R, "p": p.data.p, "n_pos": int((p.data.y > 0).sum()),
             "tau": tau(p), "conditions": {x["name"]: x["factor"] for x in c.describe()},
             "conditions_hold": c.holds}
-
-
-def tail(steps: np.ndarray, frac: float = 0.1) -> np.ndarray:
-    """Boolean mask of checkpoints in the last decade ``[frac T, T]`` of the horizon."""
-    T = steps[-1]
-    return steps >= frac * T
 
 
 def at_fraction(steps: np.ndarray, frac: float) -> int:

@@ -102,11 +102,13 @@ def relu_pattern_freezes(problem) -> Evidence:
     pat = tr.activation_pattern
     changed = (pat[k0:] != pat[-1][None]).reshape(len(tr.steps) - k0, -1).any(1)
     idx = np.nonzero(changed)[0]
-    last = int(tr.steps[k0 + idx[-1]]) if idx.size else int(tr.steps[k0])
+    # checkpoint k0 + idx[-1] still differs from the final pattern, so a change happened after it:
+    # by checkpoint k0 + idx[-1] + 1 at the latest
+    last = int(tr.steps[k0 + idx[-1] + 1]) if idx.size else int(tr.steps[k0])
     w = (last - tr.steps[k0]) / (tr.steps[-1] - tr.steps[k0])
     flips = (pat[1:] != pat[:-1]).reshape(len(tr.steps) - 1, -1).sum(1)
     return Evidence(holds=w <= 0.0, witness=w, bound=0.0, relation="<=",
-                    summary=f"last pattern change in the last decade at {fmt(w)} of the way through it "
+                    summary=f"last pattern change in the last decade by {fmt(w)} of the way through it "
                             f"(0 = none); pattern flips between checkpoints in the decade: {int(flips[k0:].sum())}",
                     details=describe(problem),
                     series=[series("Activation-pattern changes between checkpoints", "t (steps)", "flips",
