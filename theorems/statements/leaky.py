@@ -151,6 +151,41 @@ def check_C3(problem) -> Evidence:
 
 
 # ---------------------------------------------------------------------------------------------
+# Lemmas C.1 / C.2: neurons of a class stay within C' of each other
+# ---------------------------------------------------------------------------------------------
+def _c12_strategy(**kw):
+    return S.leaky_problems(horizon_tau=200.0, m_range=(2, 12), **kw)
+
+
+@statement(
+    "C.1-2", kind="lemma", title="Coefficients of one class stay within C' of each other",
+    text="For all t and r, r': |rhobar_{y_i,r,i}(t) - rhobar_{y_i,r',i}(t)| <= C' and "
+         "|rhounder_{-y_i,r,i}(t) - rhounder_{-y_i,r',i}(t)| <= C' (C.1 for t <= T1, C.2 for t >= T1).",
+    strategy=_c12_strategy(), hypotheses=LEAKY_HYPS, constants=LEAKY_CONSTS + (C_PRIME,),
+    markers=("leaky", "statement"),
+    controls={"relu": S.with_relu(_c12_strategy(sigma0_frac=(0.1, 1.0), n_range=(2, 3)))},
+    source="Lemmas C.1 and C.2 (Appendix C)")
+def check_C12(problem) -> Evidence:
+    """Before T1 each step changes a coefficient by at most ``eta ||x_i||^2 / (nm) <= 1/tau``, so
+    neurons drift apart by at most ``T1 / tau = C'``; after T1 their increments are equal (D.1).
+    Witness: ``max_t max_{i, r, r'}`` of both differences; holds iff ``<= C'``."""
+    tr = run(problem)
+    own_rb = np.maximum(own(tr, tr.rho), 0.0)
+    oth_ru = np.minimum(other(tr, tr.rho), 0.0)
+    spread = np.maximum(np.ptp(own_rb, axis=1).max(1), np.ptp(oth_ru, axis=1).max(1))  # (K,)
+    w = float(spread.max())
+    k = int(spread.argmax())
+    return Evidence(holds=w <= C_PRIME.value, witness=w, bound=C_PRIME.value, relation="<=",
+                    summary=f"largest spread of rhobar_(y_i,.,i) or rhounder_(-y_i,.,i) over neurons: {fmt(w)} "
+                            f"at t = {int(tr.steps[k])} (C' = {C_PRIME.value})",
+                    details=describe(problem),
+                    series=[series("Spread of the coefficients over neurons", "t (steps)", "max_r - min_r",
+                                   [("spread", tr.steps[tr.steps >= 1], spread[tr.steps >= 1]),
+                                    ("C'", tr.steps[tr.steps >= 1], np.full((tr.steps >= 1).sum(), C_PRIME.value))],
+                                   logx=True)])
+
+
+# ---------------------------------------------------------------------------------------------
 # Lemma D.1 (= Lemma 5.7): exact identities once the pattern is fixed
 # ---------------------------------------------------------------------------------------------
 def _d1_strategy(**kw):
