@@ -1,9 +1,9 @@
 """Turn a :class:`~theorems.registry.Statement` into pytest tests driven by Hypothesis.
 
-- :func:`statement_test`: draws examples from the statement's strategy, runs its check, pushes the
+- :func:`check_statement`: draws examples from the statement's strategy, runs its check, pushes the
   margin down with ``hypothesis.target`` to hunt the worst case, and fails with the (shrunk)
   counterexample. A refuted *conjecture* is a finding: it shows as xfail unless ``--theorems-strict``.
-- :func:`control_test`: runs the same check on a strategy that breaks one named hypothesis and
+- :func:`check_control`: runs the same check on a strategy that breaks one named hypothesis and
   expects Hypothesis to find a counterexample (``hypothesis.find``). A control that finds none fails:
   its check could not fail there.
 Evidence goes to the ``theorems_recorder`` fixture, which the plugin turns into the report.
@@ -31,6 +31,7 @@ class Recorder:
     def __init__(self, nodeid: str):
         self.nodeid = nodeid
         self.statement_id = None
+        self.kind = None
         self.role = None
         self.control = None
         self.examples = 0
@@ -47,7 +48,8 @@ class Recorder:
 
     def observe(self, ev: Evidence, example=None):
         self.examples += 1
-        if self.worst is None or ev.margin < self.worst.margin:
+        # worst = closest to failing, by the same score hypothesis.target pushes up
+        if self.worst is None or ev.target_score > self.worst.target_score:
             self.worst = ev
         if not ev.holds:
             self.counterexample = ev
@@ -56,7 +58,7 @@ class Recorder:
     def to_json(self) -> dict:
         self.elapsed = time.perf_counter() - self.started
         return {"nodeid": self.nodeid, "statement": self.statement_id, "role": self.role,
-                "kind": getattr(self, "kind", None),
+                "kind": self.kind,
                 "control": self.control, "examples": self.examples, "verdict": self.verdict,
                 "worst": None if self.worst is None else self.worst.to_json(),
                 "counterexample": None if self.counterexample is None else self.counterexample.to_json(),
