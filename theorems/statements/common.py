@@ -13,6 +13,7 @@ import sim
 from sim.trajectory import J_SIGN as J  # noqa: F401  (the paper's j for axis index 0, 1)
 
 from ..conditions import conditions_leaky, conditions_relu
+from ..registry import Evidence
 
 
 def run(problem: sim.Problem) -> sim.Trajectory:
@@ -47,13 +48,28 @@ def run_inits(problem: sim.Problem, k: int | None = None) -> list:
     return sim.simulate(problem, engine="fast", seeds=seeds)
 
 
-def over_inits(trajectories, per_init, delta: float, alpha: float):
-    """Apply ``per_init(tr) -> (witness, holds)`` to each initialisation and test the failure
-    frequency against ``delta`` with a one-sided binomial test. Returns
-    ``(p_value, failures, witnesses, worst_index)``."""
-    ws, oks = zip(*(per_init(tr) for tr in trajectories))
-    fails = int(sum(not o for o in oks))
-    return binomial_p_value(fails, len(oks), delta), fails, list(ws), int(np.argmax(ws))
+def check_over_inits(problem: sim.Problem, per_init, summary, series_of):
+    """The "w.p. >= 1 - delta over the initialisation" form of a check. ``per_init(tr) ->
+    (witness, parts)`` measures one initialisation (it holds iff ``witness <= 1``); the number of
+    inits whose witness exceeds 1 is tested against ``delta`` with a one-sided binomial test at
+    level ``alpha``. Evidence: witness = the p-value (holds iff ``>= alpha``); the worst init's
+    witness is reported (``summary(parts)`` says what it is made of, ``series_of(tr)`` plots it)
+    and is what the search pushes up."""
+    from ..constants import ALPHA_TEST, DELTA
+
+    trs = run_inits(problem)
+    ws, parts = zip(*(per_init(tr) for tr in trs))
+    fails = int(sum(w > 1.0 for w in ws))
+    pval = binomial_p_value(fails, len(trs), DELTA.value)
+    k = int(np.argmax(ws))
+    return Evidence(holds=pval >= ALPHA_TEST.value, witness=pval, bound=ALPHA_TEST.value, relation=">=",
+                    score=ws[k],
+                    summary=f"{fails}/{len(trs)} inits have a witness above 1 (binomial p = {fmt(pval)} "
+                            f"against delta = {DELTA.value}); worst init's witness {fmt(ws[k])}: "
+                            + summary(parts[k]),
+                    details=describe(problem) | {"inits": len(trs), "failures": fails, "p_value": pval,
+                                                 "per_init_witness": list(ws)} | parts[k],
+                    series=series_of(trs[k]))
 
 
 def binomial_p_value(fails: int, N: int, delta: float) -> float:
@@ -67,11 +83,6 @@ def tail_view(tr: sim.Trajectory, frac: float = 0.1) -> sim.Trajectory:
     k0 = at_fraction(tr.steps, frac)
     return sim.Trajectory(tr.problem, tr.seed, tr.engine, tr.steps[k0:], tr.rho[k0:],
                           tr.preactivation[k0:], tr.W0)
-
-
-def tau(p: sim.Problem) -> float:
-    """``n m / (eta Rmax^2)``: the time unit of T1 (Lemma B.2); see :attr:`sim.Problem.tau`."""
-    return p.tau
 
 
 def tau_min(p: sim.Problem) -> float:
@@ -113,7 +124,7 @@ def describe(p: sim.Problem) -> dict:
     return {"n": p.n, "d": p.d, "m": p.m, "gamma": p.gamma, "eta": p.eta, "sigma0": p.sigma0,
             "steps": p.steps, "seed": p.seed, "data": p.data.name, "Rmin": p.data.Rmin,
             "Rmax": p.data.Rmax, "R": p.data.R, "p": p.data.p, "n_pos": int((p.data.y > 0).sum()),
-            "tau": tau(p), "conditions": {x["name"]: x["factor"] for x in c.describe()},
+            "tau": p.tau, "conditions": {x["name"]: x["factor"] for x in c.describe()},
             "conditions_hold": c.holds}
 
 

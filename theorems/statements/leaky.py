@@ -10,8 +10,8 @@ from .. import strategies as S
 from ..constants import (ALPHA_TEST, C, C1_BALANCE, C_KAPPA, C_PRIME, DELTA, LOSS_RATE_K, NORM_BAND,
                          R_MAX, ROUNDOFF, SR_HORIZON_TOL, SR_RATE_K)
 from ..registry import Evidence, statement
-from .common import (at_fraction, describe, fmt, jy, last_true, other, over_inits, own, run, run_inits,
-                     series, tau)
+from .common import (at_fraction, check_over_inits, describe, fmt, jy, last_true, other, own, run,
+                     series)
 
 LEAKY_HYPS = ("Theorem 4.1 conditions (B.2)-(B.4) with C and delta", "0 < gamma < 1",
               "R = Rmax/Rmin <= R_max")
@@ -87,7 +87,7 @@ def check_B5(problem) -> Evidence:
     bad = wrong_sign(tr)
     frac = bad.reshape(len(tr.steps), -1).mean(1)
     last = last_true(tr.steps, frac > 0)
-    t_unit = tau(problem)
+    t_unit = problem.tau
     w = max(last, 0.0) / t_unit
     return Evidence(
         holds=w <= C_PRIME.value, witness=w, bound=C_PRIME.value, relation="<=",
@@ -104,7 +104,7 @@ def check_B5(problem) -> Evidence:
 def stable_rank_witness(tr):
     """``(w, parts)``: ``w = max(max_{t >= T1} (SR(W_j(t)) - 1) log t / K, (SR(W_j(T)) - 1) / sr_tol)``
     over ``j = +-1``; the statement holds iff ``w <= 1``."""
-    T1 = C_PRIME.value * tau(tr.problem)
+    T1 = C_PRIME.value * tr.problem.tau
     k = tr.steps >= max(T1, 2)
     sr = tr.stable_rank[:, :2]
     rate = ((sr[k] - 1) * np.log(tr.steps[k])[:, None]).max() / SR_RATE_K.value if k.any() else 0.0
@@ -208,7 +208,7 @@ def check_D1(problem) -> Evidence:
     relative to the largest own-class increment, over checkpoints ``t >= T1 = C' tau``; holds iff
     ``<= roundoff``."""
     tr = run(problem)
-    kT = int(np.searchsorted(tr.steps, C_PRIME.value * tau(problem)))
+    kT = int(np.searchsorted(tr.steps, C_PRIME.value * problem.tau))
     if kT >= len(tr.steps) - 1:
         raise ValueError("D.1 needs checkpoints after T1; the strategy's horizon is too short")
     inc_own = own(tr, tr.rho)[kT:] - own(tr, tr.rho)[kT]  # (K', m, n)
@@ -300,36 +300,28 @@ def check_thm41(problem) -> Evidence:
     """Per initialisation, three finite-horizon consequences, each normalised so that ``<= 1``
     holds: (1) :func:`norm_slope_witness` / log(norm_band); (2) :func:`stable_rank_witness`;
     (3) :func:`loss_rate_witness` / (1 + K_loss); the init's witness is the largest. "W.p. >= 1 -
-    delta over the init": several inits of the same data (:func:`run_inits`), and the number whose
-    witness exceeds 1 is tested against delta (one-sided binomial, level alpha). Witness: the
-    p-value (holds iff ``>= alpha``); the worst init's witness is reported and is what the search
-    pushes up."""
+    delta over the init": :func:`check_over_inits` (several inits, binomial test against delta)."""
     alpha = loss_exponent(problem)
-    parts = {}
 
     def per_init(tr):
-        q, slope, pred = norm_slope_witness(tr)
+        q, _, _ = norm_slope_witness(tr)
         w2, sr_parts = stable_rank_witness(tr)
         growth = loss_rate_witness(tr, alpha)
         ws = (q / math.log(NORM_BAND.value), w2, growth / (1 + LOSS_RATE_K.value))
-        parts[tr.seed] = {"norm_part": ws[0], "sr_part": ws[1], "loss_part": ws[2],
-                          "norm_dev": q, "loss_growth": growth} | sr_parts
-        return max(ws), max(ws) <= 1.0
+        return max(ws), {"norm_part": ws[0], "sr_part": ws[1], "loss_part": ws[2], "norm_dev": q,
+                         "loss_growth": growth, "loss_exponent": alpha} | sr_parts
 
-    trs = run_inits(problem)
-    pval, fails, ws, worst = over_inits(trs, per_init, DELTA.value, ALPHA_TEST.value)
-    tr = trs[worst]
-    pw = parts[tr.seed]
-    return Evidence(
-        holds=pval >= ALPHA_TEST.value, witness=pval, bound=ALPHA_TEST.value, relation=">=", score=ws[worst],
-        summary=f"{fails}/{len(trs)} inits have a witness above 1 (binomial p = {fmt(pval)} against delta "
-                f"= {DELTA.value}); worst init's witness {fmt(ws[worst])}: (1) |log(norm slope / prediction)| = {fmt(pw['norm_dev'])} (band log "
-                f"{NORM_BAND.value}); (2) SR part {fmt(pw['sr_part'])}; (3) t^alpha L grows "
-                f"x{fmt(pw['loss_growth'])} over the last decade (alpha = {fmt(alpha)})",
-        details=describe(problem) | {"inits": len(trs), "failures": fails, "p_value": pval,
-                                     "per_init_witness": ws, "loss_exponent": alpha} | pw,
-        series=[_sr_series(tr), _loss_series(tr, alpha),
-                series("Neuron norms / log t", "t (steps)", "||w_{j,r}(t)|| / log t",
-                       [(f"j={'+1' if j == 0 else '-1'}, r={r}", tr.steps[tr.steps >= 3],
-                         tr.neuron_norms[tr.steps >= 3, j, r] / np.log(tr.steps[tr.steps >= 3]))
-                        for j in (0, 1) for r in range(min(problem.m, 3))], logx=True)])
+    return check_over_inits(
+        problem, per_init,
+        lambda pw: f"(1) |log(norm slope / prediction)| = {fmt(pw['norm_dev'])} (band log {NORM_BAND.value}); "
+                   f"(2) SR part {fmt(pw['sr_part'])}; (3) t^alpha L grows x{fmt(pw['loss_growth'])} over "
+                   f"the last decade (alpha = {fmt(alpha)})",
+        lambda tr: [_sr_series(tr), _loss_series(tr, alpha), _norm_series(tr)])
+
+
+def _norm_series(tr):
+    k = tr.steps >= 3
+    t = tr.steps[k]
+    return series("Neuron norms / log t", "t (steps)", "||w_{j,r}(t)|| / log t",
+                  [(f"j={'+1' if j == 0 else '-1'}, r={r}", t, tr.neuron_norms[k, j, r] / np.log(t))
+                   for j in (0, 1) for r in range(min(tr.problem.m, 3))], logx=True)
