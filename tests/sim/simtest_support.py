@@ -1,8 +1,10 @@
 """Shared helpers for the simulator tests (``tests/sim``): Hypothesis strategies that build valid
 ``sim.Problem`` objects, and comparisons of trajectories to round-off.
 
-Imported by the test modules as ``simtest_support`` (pytest puts ``tests/sim`` on ``sys.path``; the
-folder deliberately has no ``__init__.py``, so it can never shadow the real ``sim`` package).
+Imported by the test modules as ``.simtest_support``. ``tests`` and ``tests/sim`` are packages
+(they have ``__init__.py``), so pytest's default import mode puts the repository root, not
+``tests/``, first on ``sys.path``: ``tests/sim`` is ``tests.sim`` and can never shadow the real
+``sim`` package, and the checkout's own ``sim`` and ``theorems`` are the ones imported.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from simtest_support import datasets, problems, sim_settings
+from .simtest_support import datasets, problems, sim_settings
 
 import sim
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
-from simtest_support import (assert_trajectories_close, datasets, describe, problems,
+from .simtest_support import (assert_trajectories_close, datasets, describe, problems,
                              sim_settings)
 
 import sim

@@ -8,7 +8,7 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from simtest_support import assert_trajectories_close, datasets, describe, problems, sim_settings
+from .simtest_support import assert_trajectories_close, datasets, describe, problems, sim_settings
 
 import sim
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import given
-from simtest_support import assert_close, describe, problems, rho_index_of_label, sim_settings
+from .simtest_support import assert_close, describe, problems, rho_index_of_label, sim_settings
 
 import sim
 from sim.engines.reference import rho_from_weights
