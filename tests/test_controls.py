@@ -3,10 +3,10 @@ refuted by the search. A control that finds no counterexample fails: its check c
 
 import pytest
 
-from theorems.registry import all_statements
+from theorems.catalogue import paper_statements
 from theorems.runner import check_control, control_params
 
-PAPER = [s for s in all_statements() if s.kind != "conjecture"]
+PAPER = paper_statements()
 
 
 @pytest.mark.control

@@ -8,10 +8,10 @@ search instead.
 
 import pytest
 
-from theorems.registry import all_statements
+from theorems.catalogue import paper_statements
 from theorems.runner import check_statement, statement_params
 
-PAPER = [s for s in all_statements() if s.kind != "conjecture"]
+PAPER = paper_statements()
 
 
 @pytest.mark.statement

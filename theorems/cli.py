@@ -123,7 +123,8 @@ def _import_files(paths) -> None:
 
 
 def _statements(files=()):
-    from .registry import REGISTRY, all_statements
+    from .catalogue import all_statements
+    from .registry import REGISTRY
 
     all_statements()
     _import_files(files)

@@ -236,7 +236,8 @@ class ReportCollector:
 
     def build(self) -> dict:
         from . import report
-        from .registry import REGISTRY, all_statements
+        from .catalogue import all_statements
+        from .registry import REGISTRY
 
         descriptions, paper_ids, err = {}, [], None
         try:

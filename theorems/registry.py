@@ -1,5 +1,8 @@
 """The statement registry: every lemma, theorem and conjecture as data plus a check.
 
+A plain data structure: statement modules import it and register themselves; it imports none of
+them (:mod:`theorems.catalogue` is the one place that imports every statement module).
+
 A :class:`Statement` carries the paper's text, the hypotheses it assumes, its named constants, a
 Hypothesis strategy of inputs that meet the hypotheses, control strategies that each break one
 named hypothesis, and a ``check`` that returns :class:`Evidence` (holds or not, the measured
@@ -134,8 +137,7 @@ def statement(id: str, *, kind: str, title: str, text: str, strategy, hypotheses
     return deco
 
 
-def all_statements(kind: str | None = None) -> list[Statement]:
-    """Every registered statement (the paper's are imported first), in registration order."""
-    from . import statements  # noqa: F401  (registers the paper's statements)
-
+def registered(kind: str | None = None) -> list[Statement]:
+    """The statements registered so far (of ``kind``), in registration order. The registry imports
+    no statement module: :func:`theorems.catalogue.all_statements` imports the paper's first."""
     return [s for s in REGISTRY.values() if kind is None or s.kind == kind]

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, find, given, note, settings, target
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
-from .registry import Evidence, Statement
+from .registry import Evidence, Statement, registered
 
 _SUPPRESS = list(HealthCheck)
 CONTROL_MIN_EXAMPLES = 25
@@ -162,17 +162,15 @@ def _digest(ex) -> str:
 
 
 def statement_params(kind=None, statements=None):
-    """``pytest.param`` per statement, with its id and markers (for ``-k`` and ``-m``)."""
-    from .registry import all_statements
-
-    stmts = statements if statements is not None else all_statements(kind)
+    """``pytest.param`` per statement, with its id and markers (for ``-k`` and ``-m``); by default
+    every statement registered so far (import :mod:`theorems.catalogue` for the paper's)."""
+    stmts = statements if statements is not None else registered(kind)
     return [pytest.param(s, id=s.id, marks=[getattr(pytest.mark, m) for m in s.markers])
             for s in stmts]
 
 
 def control_params(statements=None):
-    from .registry import all_statements
-
-    stmts = statements if statements is not None else all_statements()
+    """``pytest.param`` per (statement, control) pair, as :func:`statement_params`."""
+    stmts = statements if statements is not None else registered()
     return [pytest.param(s, c, id=f"{s.id}/{c}", marks=[getattr(pytest.mark, m) for m in s.markers])
             for s in stmts if s.kind != "conjecture" for c in sorted(s.controls)]
