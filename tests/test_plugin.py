@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parent.parent
+
 TINY_CONFTEST = '''
 from hypothesis import settings
 settings.register_profile("tiny", max_examples=12, database=None, deadline=None)
@@ -91,6 +93,8 @@ def clean_env() -> dict:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTEST_", "THEOREMS_", "COV_CORE"))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # the child imports this checkout's theorems (not whatever an editable install points at)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
     return env
 
 

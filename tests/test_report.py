@@ -261,7 +261,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
             raise OSError("disk full")
         real_fsync(fd)
 
-    monkeypatch.setattr(report.os, "fsync", failing_fsync)
+    monkeypatch.setattr(os, "fsync", failing_fsync)
     with pytest.raises(OSError, match="disk full"):
         report.write_report(tmp_path, res)
     monkeypatch.undo()
@@ -269,7 +269,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     def failing_render(*a, **k):
         raise RuntimeError("render failed")
 
-    monkeypatch.setattr(report, "render_html", failing_render)
+    monkeypatch.setattr(report.page, "render_html", failing_render)  # what write_report calls
     with pytest.raises(RuntimeError):
         report.write_report(tmp_path, res)
     assert (tmp_path / "results.json").read_bytes() == old_json

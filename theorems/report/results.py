@@ -1,0 +1,308 @@
+"""The results model: the ``results.json`` schema, the verdict rules, and how records become
+results (and, for the page and the file, the environment and the experiments beside them).
+
+Its shape::
+
+    {"schema": "theorems-results/1",
+     "environment": {python, packages, device, profile, seed, workers, date, elapsed_s, command, ...},
+     "summary": {"statements": n, "run": n, "holds": n, "fails": n, "refuted": n, ...},
+     "statements": [{"id", "description": Statement.describe(), "erratum": bool,
+                     "verdict": {"status", "label", "css", "controls": {...}},
+                     "examples", "elapsed", "records": [record, ...]}, ...],
+     "tests": {nodeid: {"outcome", "longrepr", "duration", "worker"}},
+     "experiments": [study.json contents + {"folder": "experiments/<name>"}, ...]}
+
+A *record* is :meth:`theorems.runner.Recorder.to_json` plus ``outcome`` (passed, failed, xfailed,
+xpassed, skipped, error), ``longrepr`` (the failure text, truncated) and ``description``.
+Non-finite floats are written as the strings ``"inf"``, ``"-inf"`` and ``"nan"`` so the file is
+strict JSON. This module knows nothing of HTML (:mod:`theorems.report.page`) or plots
+(:mod:`theorems.report.plots`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+SCHEMA = "theorems-results/1"
+LONGREPR_MAX = 6000
+
+# -- JSON helpers -------------------------------------------------------------------------------
+
+
+def jsonable(x: Any, _depth: int = 0) -> Any:
+    """A copy of ``x`` made of plain JSON types (numpy/torch values converted, non-finite floats
+    as ``"inf"``/``"-inf"``/``"nan"``, anything else as its truncated ``repr``)."""
+    if _depth > 60:
+        return repr(x)[:200]
+    if x is None or isinstance(x, (bool, str)):
+        return x
+    if isinstance(x, int):
+        return int(x)
+    if isinstance(x, float):
+        if math.isfinite(x):
+            return float(x)
+        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+    if isinstance(x, dict):
+        return {str(k): jsonable(v, _depth + 1) for k, v in x.items()}
+    if isinstance(x, (list, tuple, set, frozenset)):
+        return [jsonable(v, _depth + 1) for v in x]
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # torch tensor
+        try:
+            return jsonable(x.detach().cpu().tolist(), _depth + 1)
+        except Exception:  # pragma: no cover - exotic tensors
+            return repr(x)[:500]
+    if hasattr(x, "tolist") and callable(x.tolist):  # numpy array or scalar
+        try:
+            return jsonable(x.tolist(), _depth + 1)
+        except Exception:
+            return repr(x)[:500]
+    if hasattr(x, "item") and callable(x.item):
+        try:
+            return jsonable(x.item(), _depth + 1)
+        except Exception:
+            return repr(x)[:500]
+    if hasattr(x, "to_json") and callable(x.to_json):
+        return jsonable(x.to_json(), _depth + 1)
+    return repr(x)[:500]
+
+
+def num(v: Any) -> float | None:
+    """A float from a JSON value written by :func:`jsonable` (``None`` when there is none)."""
+    if v is None or isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            return None
+    return None
+
+
+def truncate(text: str | None, limit: int = LONGREPR_MAX) -> str | None:
+    """Keep the head and the tail (the assertion and Hypothesis's falsifying example are last)."""
+    if text is None:
+        return None
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    head = limit // 4
+    tail = limit - head
+    return text[:head] + f"\n... [{len(text) - limit} characters cut] ...\n" + text[-tail:]
+
+
+# -- verdicts -----------------------------------------------------------------------------------
+
+CSS_CLASS = {"holds": "ok", "fails": "bad", "refuted": "refuted", "error": "bad",
+             "skipped": "muted", "not run": "muted", "control: counterexample found": "ok",
+             "control: none found": "warn", "warn": "warn"}
+
+
+# the runner's verdicts of a statement test -> the report's statuses (an erratum's own test passes
+# when the printed statement is refuted, and fails when the search could not refute it)
+STATEMENT_VERDICTS = {"holds": "holds", "fails": "fails", "refuted": "refuted",
+                      "refuted (erratum)": "refuted", "erratum not reproduced": "holds"}
+
+
+def is_erratum(desc: dict) -> bool:
+    """A statement the paper prints wrongly: marker ``erratum``, or an id like "Lemma 5.3 (as
+    printed)" / "5.3..."."""
+    sid = str(desc.get("id", ""))
+    return ("erratum" in (desc.get("markers") or []) or sid.startswith("5.3")
+            or "as printed" in sid.lower())
+
+
+def combine_verdict(records: list[dict], desc: dict) -> dict:
+    """One verdict for a statement from its statement test and its controls.
+
+    ``status`` is one of holds, fails, refuted, error, skipped, not run, "control: counterexample
+    found", "control: none found"; ``label`` adds the controls' tally (and marks an erratum).
+    """
+    stmt_recs = [r for r in records if r.get("role") == "statement"]
+    ctrl_recs = [r for r in records if r.get("role") == "control"]
+    found = sum(r.get("verdict") == "counterexample found" for r in ctrl_recs)
+    none = sum(r.get("verdict") == "no counterexample" for r in ctrl_recs)
+    cerr = len(ctrl_recs) - found - none
+    controls = {"total": len(ctrl_recs), "found": found, "none": none, "error": cerr,
+                "none_found": sorted(r.get("control") or "?" for r in ctrl_recs
+                                     if r.get("verdict") == "no counterexample")}
+    if stmt_recs:
+        vs = []
+        for r in stmt_recs:
+            v = STATEMENT_VERDICTS.get(r.get("verdict"))
+            if v is None:
+                v = "skipped" if r.get("outcome") == "skipped" else "error"
+            vs.append(v)
+        # the worst of several statement tests (normally there is one)
+        order = ["fails", "error", "refuted", "skipped", "holds"]
+        status = min(vs, key=order.index)
+    elif ctrl_recs:
+        status = "control: none found" if (none or cerr) else "control: counterexample found"
+    else:
+        status = "not run"
+    erratum = is_erratum(desc)
+    if erratum and status == "fails":
+        status = "refuted"
+    css = CSS_CLASS.get(status, "muted")
+    label = status
+    if erratum and status == "refuted":
+        label = "refuted (erratum confirmed)"
+    elif erratum and status == "holds":
+        label = "holds (erratum not reproduced)"
+        css = "warn"
+    if ctrl_recs and stmt_recs:
+        label += f"; controls {found}/{len(ctrl_recs)} found a counterexample"
+        if (none or cerr) and status == "holds":
+            label = f"holds; control: none found ({', '.join(controls['none_found']) or 'error'})"
+            css = "warn"
+    short = label.split("; controls ")[0]
+    return {"status": status, "label": label, "short": short, "css": css, "controls": controls}
+
+
+# -- building the results -----------------------------------------------------------------------
+
+
+def _statement_order(descs: dict[str, dict], paper_ids: Iterable[str]) -> list[str]:
+    paper = [i for i in paper_ids if i in descs]
+    rest = sorted(i for i in descs if i not in set(paper))
+    return paper + rest
+
+
+def build_results(records: Iterable[dict], tests: dict[str, dict], environment: dict,
+                  descriptions: dict[str, dict] | None = None, paper_ids: Iterable[str] = (),
+                  experiments: list[dict] | None = None) -> dict:
+    """Assemble the results dictionary.
+
+    ``records``: recorder records (each with ``nodeid``); ``tests``: outcome per node id (merged
+    into the records); ``descriptions``: ``Statement.describe()`` per id known to this process
+    (records carry their own description too, for statements registered only on a worker);
+    ``paper_ids``: the order to list statements in (the rest follow by id).
+    """
+    descs = {k: jsonable(v) for k, v in (descriptions or {}).items()}
+    by_stmt: dict[str, list[dict]] = {}
+    for rec in sorted(records, key=lambda r: (str(r.get("nodeid")), str(r.get("control")))):
+        rec = jsonable(dict(rec))
+        t = tests.get(rec.get("nodeid"), {})
+        rec.setdefault("outcome", t.get("outcome"))
+        rec.setdefault("longrepr", t.get("longrepr"))
+        sid = rec.get("statement") or "?"
+        desc = rec.pop("description", None)
+        if sid not in descs:
+            descs[sid] = desc or {"id": sid, "kind": rec.get("kind") or "?", "title": "", "text": "",
+                                  "hypotheses": [], "constants": [], "controls": [], "markers": []}
+        by_stmt.setdefault(sid, []).append(rec)
+    statements = []
+    for sid in _statement_order(descs, paper_ids):
+        recs = by_stmt.get(sid, [])
+        desc = descs[sid]
+        srec = [r for r in recs if r.get("role") == "statement"]
+        statements.append({
+            "id": sid, "description": desc, "erratum": is_erratum(desc),
+            "verdict": combine_verdict(recs, desc),
+            "examples": sum(int(r.get("examples") or 0) for r in srec),
+            "control_examples": sum(int(r.get("examples") or 0) for r in recs if r.get("role") == "control"),
+            "elapsed": sum(num(r.get("elapsed")) or 0.0 for r in recs),
+            "records": recs,
+        })
+    summary: dict[str, Any] = {"statements": len(statements),
+                               "run": sum(s["verdict"]["status"] != "not run" for s in statements)}
+    for s in statements:
+        st = s["verdict"]["status"]
+        summary[st] = summary.get(st, 0) + 1
+    ctl = [s["verdict"]["controls"] for s in statements]
+    summary["controls"] = sum(c["total"] for c in ctl)
+    summary["controls_found"] = sum(c["found"] for c in ctl)
+    summary["controls_none"] = sum(c["none"] for c in ctl)
+    summary["holds_control_none"] = sum(s["verdict"]["status"] == "holds" and s["verdict"]["controls"]["none"] > 0
+                                        for s in statements)
+    summary["errata_confirmed"] = sum(s["erratum"] and s["verdict"]["status"] == "refuted"
+                                      for s in statements)
+    outcomes: dict[str, int] = {}
+    for t in tests.values():
+        outcomes[t.get("outcome") or "?"] = outcomes.get(t.get("outcome") or "?", 0) + 1
+    summary["tests"] = outcomes
+    return {"schema": SCHEMA, "environment": jsonable(environment), "summary": summary,
+            "statements": statements, "tests": jsonable(tests),
+            "experiments": jsonable(experiments or [])}
+
+
+def load_experiments(report_dir: str | os.PathLike) -> list[dict]:
+    """Every ``<report_dir>/experiments/*/study.json`` (sorted by folder), each with its
+    ``folder`` relative to the report directory; an unreadable one becomes an ``error`` entry."""
+    root = Path(report_dir)
+    out = []
+    for p in sorted(root.glob("experiments/*/study.json")):
+        folder = p.parent.relative_to(root).as_posix()
+        try:
+            study = json.loads(p.read_text(encoding="utf-8"))
+            if not isinstance(study, dict):
+                raise ValueError("study.json is not an object")
+        except (OSError, ValueError) as e:
+            study = {"id": p.parent.name, "title": p.parent.name, "error": f"unreadable study.json: {e}"}
+        study["folder"] = folder
+        out.append(study)
+    return out
+
+
+def collect_environment(**extra) -> dict:
+    """Python, package versions (without importing the heavy ones), platform, git commit, date;
+    ``extra`` (device, profile, seed, workers, command, ...) is merged in."""
+    import datetime
+    import platform
+    import subprocess
+    import sys
+    from importlib import metadata
+
+    pk = {}
+    for name in ("torch", "numpy", "scipy", "numba", "hypothesis", "pytest", "pytest-xdist", "matplotlib"):
+        try:
+            pk[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pk[name] = None
+    env = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+           "python": f"{platform.python_implementation()} {platform.python_version()}",
+           "platform": platform.platform(), "cpus": os.cpu_count(), "executable": sys.executable}
+    try:
+        here = Path(__file__).resolve().parent.parent.parent
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True,
+                                text=True, timeout=5)
+        if commit.returncode == 0:
+            dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                                   capture_output=True, text=True, timeout=5)
+            env["git_commit"] = commit.stdout.strip() + (" (modified)" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        pass
+    env.update(extra)
+    env["packages"] = pk
+    return jsonable(env)
+
+
+# -- reading and writing the JSON --------------------------------------------------------------
+
+
+def dumps(results: dict) -> str:
+    return json.dumps(results, indent=1, sort_keys=False, allow_nan=False) + "\n"
+
+
+def read_results(path: str | os.PathLike) -> dict:
+    """Load a ``results.json``; raises ``ValueError`` when it is not one."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA or "statements" not in data:
+        raise ValueError(f"{path} is not a theorems results file (schema {SCHEMA})")
+    return data
+
+
+def refresh(results: dict, experiments: list[dict] | None = None) -> dict:
+    """Recompute verdicts and the summary from the records of a results dictionary (so a file
+    written by an older version renders with the current rules); idempotent."""
+    recs = [r for s in results["statements"] for r in s.get("records", [])]
+    descs = {s["id"]: s.get("description") or {"id": s["id"]} for s in results["statements"]}
+    order = [s["id"] for s in results["statements"]]
+    return build_results(recs, results.get("tests") or {}, results.get("environment") or {}, descs, order,
+                         results.get("experiments") if experiments is None else experiments)
