@@ -280,3 +280,68 @@ def test_interrupted_run_leaves_the_previous_report(tmp_path):
     assert proc.returncode == 0
     assert (d / "results.json").read_text() == "OLD"
     assert not [p for p in d.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_a_partial_run_merges_into_the_report(tmp_path):
+    """Reports accumulate: after a full run, ``-k`` updates what it ran and keeps every other
+    statement's last result, marked with when and on which code it was obtained; stale once the
+    code changed; ``--theorems-fresh-report`` starts afresh; ``report --from`` still rebuilds it."""
+    from theorems.cli import main
+
+    root = make_suite(tmp_path / "suite")
+    d = root / "report"
+    assert run_pytest(root, "-n", "0", "--theorems-report-dir=report").returncode == 1  # tiny.bad fails
+    full = by_id(load(d))
+    assert set(TINY_IDS) <= set(full) and not any(s["carried"] for s in full.values())
+
+    proc = run_pytest(root, "-n", "0", "--theorems-report-dir=report", "-k", "square")
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "keep results of earlier runs" in proc.stdout
+    merged = load(d)
+    after = by_id(merged)
+    for sid in TINY_IDS:  # every statement still reported, with its verdict
+        assert after[sid]["verdict"]["status"] == full[sid]["verdict"]["status"], sid
+    assert not after["tiny.square"]["carried"]
+    for sid in set(TINY_IDS) - {"tiny.square"}:
+        s = after[sid]
+        assert s["carried"] and not s["stale"], sid
+        assert s["obtained"]["date"] == full[sid]["records"][0]["obtained"]["date"]
+        assert s["records"] == [dict(r, carried=True) for r in full[sid]["records"]]
+    assert len(after["tiny.L1"]["records"]) == 3  # the statement test and both controls
+    assert merged["summary"]["carried"] == len(TINY_IDS) - 1 and merged["summary"]["this_run"] == 1
+    html = (d / "index.html").read_text()
+    assert "Kept from an earlier run" in html and "this run" in html
+
+    # the code changes: what is kept is flagged stale
+    merged["environment"]["source_hash"] = "0ld50urce000"
+    for s in merged["statements"]:
+        for r in s["records"]:
+            r["obtained"]["source_hash"] = "0ld50urce000"
+    (d / "results.json").write_text(json.dumps(merged))
+    assert run_pytest(root, "-n", "0", "--theorems-report-dir=report", "-k", "square").returncode == 0
+    after = by_id(load(d))
+    assert not after["tiny.square"]["stale"]
+    assert all(after[sid]["stale"] for sid in set(TINY_IDS) - {"tiny.square"})
+    assert load(d)["summary"]["stale"] == len(TINY_IDS) - 1
+    assert "stale" in (d / "index.html").read_text()
+
+    # the command line rebuilds the merged report as it is
+    assert main(["report", "--from", str(d / "results.json"), "--out", str(tmp_path / "again")]) == 0
+    assert json.loads((tmp_path / "again" / "results.json").read_text()) == load(d)
+
+    # a fresh report keeps only what ran
+    assert run_pytest(root, "-n", "0", "--theorems-report-dir=report", "-k", "square",
+                      "--theorems-fresh-report").returncode == 0
+    fresh = by_id(load(d))
+    assert fresh["tiny.square"]["verdict"]["status"] == "holds"
+    assert all(fresh[sid]["verdict"]["status"] == "not run" for sid in ("tiny.L1", "tiny.bad", "tiny.small"))
+
+
+def test_an_unreadable_previous_report_is_replaced(tmp_path):
+    root = make_suite(tmp_path / "suite")
+    d = root / "report"
+    d.mkdir()
+    (d / "results.json").write_text("{not json")
+    proc = run_pytest(root, "-n", "0", "--theorems-report-dir=report", "-k", "square")
+    assert proc.returncode == 0 and "not merged (unreadable" in proc.stdout
+    assert by_id(load(d))["tiny.square"]["verdict"]["status"] == "holds"

@@ -16,8 +16,13 @@ Options, fixtures and the evidence channel:
 When is the report written? Only on the controller, only when at least one statement record was
 collected (running ``tests/sim`` alone, or ``-k`` that selects no statement, leaves the previous
 report alone), not with ``--theorems-no-report``, and not when the run was interrupted (Ctrl-C):
-a partial run does not replace a complete report. A run that selects a subset of statements
-writes a report of that subset; the other registered statements are listed as "not run".
+a partial run does not replace a complete report.
+
+Reports accumulate: a run that covers part of the suite (``-k H.4``, one conjecture file) is
+merged into the existing ``results.json`` (:func:`theorems.report.merge_results`): what ran is
+updated, everything else keeps its last result, marked with when and at which commit it was
+obtained, and flagged stale when the sources of ``sim/`` and ``theorems/`` changed since.
+``--theorems-fresh-report`` starts a fresh report instead.
 
 The report directory defaults to ``<rootdir>/reports``; an explicit ``--theorems-report-dir`` is
 taken relative to the directory pytest was invoked from.
@@ -55,6 +60,8 @@ def pytest_addoption(parser):
                 help="a refuted conjecture fails the run (default: reported as a finding, xfail)")
     g.addoption("--theorems-no-report", action="store_true", default=False,
                 help="do not write the report")
+    g.addoption("--theorems-fresh-report", action="store_true", default=False,
+                help="start a fresh report (default: merge this run into the existing results.json)")
 
 
 def requested_device(config) -> str:
@@ -164,6 +171,7 @@ class ReportCollector:
         self.t0 = time.perf_counter()
         self.written: dict | None = None
         self.skipped_reason: str | None = None
+        self.merge_warning: str | None = None
 
     # -- gathering
     def pytest_runtest_logreport(self, report):
@@ -255,6 +263,20 @@ class ReportCollector:
         return report.build_results(recs, self.tests, env, descriptions, paper_ids,
                                     report.load_experiments(report_dir(self.config)))
 
+    def previous(self, d: Path) -> dict | None:
+        """The report directory's ``results.json`` to merge into (``None``: there is none, or it
+        cannot be read, and the report starts fresh)."""
+        from . import report
+
+        path = d / "results.json"
+        if not path.exists():
+            return None
+        try:
+            return report.read_results(path)
+        except (OSError, ValueError) as e:
+            self.merge_warning = f"previous {path} not merged (unreadable: {e}); the report starts fresh"
+            return None
+
     def pytest_sessionfinish(self, session, exitstatus):
         cfg = self.config
         if cfg.getoption("theorems_no_report", False):
@@ -269,6 +291,9 @@ class ReportCollector:
 
         d = report_dir(cfg)
         results = self.build()
+        previous = None if cfg.getoption("theorems_fresh_report", False) else self.previous(d)
+        if previous is not None:
+            results = report.merge_results(previous, results)
         self.written = report.write_report(d, results)
         self.summary = results["summary"]
 
@@ -286,6 +311,12 @@ class ReportCollector:
                 bits.append(f"{s['errata_confirmed']} erratum confirmed")
             tr.write_sep("-", "theorems report")
             tr.write_line("statements: " + (", ".join(bits) or "none run"))
+            if s.get("carried"):
+                tr.write_line(f"{s.get('this_run', 0)} statement(s) checked in this run; {s['carried']} keep "
+                              f"results of earlier runs ({s.get('stale', 0)} stale: the code changed since); "
+                              "--theorems-fresh-report starts afresh")
+            if self.merge_warning:
+                tr.write_line(self.merge_warning)
             tr.write_line(f"report: {self.written['html']}  (data: {self.written['json']})")
         elif self.skipped_reason and self.records:
             tr.write_sep("-", "theorems report")

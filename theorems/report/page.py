@@ -53,6 +53,13 @@ def secs(v: Any) -> str:
     return f"{int(x // 60)} min {x % 60:.0f} s"
 
 
+def when(date: Any) -> str:
+    """An ISO date as ``YYYY-MM-DD HH:MM`` (``unknown date`` when there is none)."""
+    if not date:
+        return "unknown date"
+    return str(date)[:16].replace("T", " ")
+
+
 def anchor(sid: Any) -> str:
     return "s-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", str(sid)).strip("-")
 
@@ -201,6 +208,10 @@ def headline(results: dict) -> list[tuple[str, str]]:
                      "ok" if s["controls_found"] == s["controls"] else "warn"))
     if s.get("errata_confirmed"):
         bits.append((f"{s['errata_confirmed']} erratum confirmed", "refuted"))
+    if s.get("carried"):
+        bits.append((f"{s['carried']} kept from earlier runs", "muted"))
+    if s.get("stale"):
+        bits.append((f"{s['stale']} stale (the code changed since)", "warn"))
     return bits
 
 
@@ -208,7 +219,7 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("theorems.report", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(fmt=fmt, secs=secs, anchor=anchor, witness=witness_text, kv_rows=kv_rows)
+    env.filters.update(fmt=fmt, secs=secs, when=when, anchor=anchor, witness=witness_text, kv_rows=kv_rows)
     env.globals.update(replay_commands=replay_commands, summary_worst=summary_worst, plots=plots,
                        figure=figure, OUTCOME_CSS=OUTCOME_CSS, json=json)
     return env

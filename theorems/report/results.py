@@ -190,6 +190,9 @@ def build_results(records: Iterable[dict], tests: dict[str, dict], environment: 
         t = tests.get(rec.get("nodeid"), {})
         rec.setdefault("outcome", t.get("outcome"))
         rec.setdefault("longrepr", t.get("longrepr"))
+        rec.setdefault("obtained", provenance(environment))
+        rec.setdefault("carried", False)
+        rec["stale"] = is_stale(rec["obtained"], environment)
         sid = rec.get("statement") or "?"
         desc = rec.pop("description", None)
         if sid not in descs:
@@ -207,6 +210,10 @@ def build_results(records: Iterable[dict], tests: dict[str, dict], environment: 
             "examples": sum(int(r.get("examples") or 0) for r in srec),
             "control_examples": sum(int(r.get("examples") or 0) for r in recs if r.get("role") == "control"),
             "elapsed": sum(num(r.get("elapsed")) or 0.0 for r in recs),
+            "carried": any(r["carried"] for r in recs),
+            "stale": any(r["stale"] for r in recs),
+            "obtained": min((r["obtained"] for r in recs if r["carried"]), default=None,
+                            key=lambda o: str(o.get("date"))),
             "records": recs,
         })
     summary: dict[str, Any] = {"statements": len(statements),
@@ -222,6 +229,9 @@ def build_results(records: Iterable[dict], tests: dict[str, dict], environment: 
                                         for s in statements)
     summary["errata_confirmed"] = sum(s["erratum"] and s["verdict"]["status"] == "refuted"
                                       for s in statements)
+    summary["this_run"] = sum(any(not r["carried"] for r in s["records"]) for s in statements)
+    summary["carried"] = sum(s["carried"] for s in statements)
+    summary["stale"] = sum(s["stale"] for s in statements)
     outcomes: dict[str, int] = {}
     for t in tests.values():
         outcomes[t.get("outcome") or "?"] = outcomes.get(t.get("outcome") or "?", 0) + 1
@@ -229,6 +239,69 @@ def build_results(records: Iterable[dict], tests: dict[str, dict], environment: 
     return {"schema": SCHEMA, "environment": jsonable(environment), "summary": summary,
             "statements": statements, "tests": jsonable(tests),
             "experiments": jsonable(experiments or [])}
+
+
+# -- accumulating runs --------------------------------------------------------------------------
+
+
+def provenance(environment: dict) -> dict:
+    """When and on which code a record was obtained: the run's date, git commit and source hash."""
+    env = environment or {}
+    return {"date": env.get("date"), "git_commit": env.get("git_commit"), "source_hash": env.get("source_hash")}
+
+
+def is_stale(obtained: dict | None, environment: dict) -> bool:
+    """A record is stale when the code it was obtained with (the hash of ``sim/`` and
+    ``theorems/``) differs from the results' own run; unknown when the run has no hash."""
+    now = (environment or {}).get("source_hash")
+    return bool(now) and (obtained or {}).get("source_hash") != now
+
+
+def _record_key(rec: dict) -> tuple:
+    return (rec.get("statement"), rec.get("role"), rec.get("control"))
+
+
+def merge_results(previous: dict, current: dict) -> dict:
+    """Results of a run that covered part of the suite, merged into the previous results.
+
+    What ran now replaces what the previous results had for it (a record is identified by
+    statement, role and control); every other record keeps its last result, marked ``carried``
+    with the date, commit and source hash it was obtained with (``obtained``), and ``stale`` when
+    that code differs from this run's. The environment, the test outcomes and the experiments are
+    this run's. Statements only the previous results know (a conjecture file not collected now)
+    are kept too."""
+    ran = {_record_key(r) for s in current["statements"] for r in s.get("records", [])}
+    prev_env = previous.get("environment") or {}
+    descs = {s["id"]: s.get("description") or {"id": s["id"]} for s in previous.get("statements", [])}
+    descs.update({s["id"]: s.get("description") or {"id": s["id"]} for s in current["statements"]})
+    records = [r for s in current["statements"] for r in s.get("records", [])]
+    for s in previous.get("statements", []):
+        for r in s.get("records", []):
+            if _record_key(r) in ran:
+                continue
+            r = dict(r)
+            r.setdefault("obtained", provenance(prev_env))
+            r["carried"] = True
+            records.append(r)
+    order = [s["id"] for s in current["statements"]]
+    order += [s["id"] for s in previous.get("statements", []) if s["id"] not in set(order)]
+    return build_results(records, current.get("tests") or {}, current.get("environment") or {}, descs, order,
+                         current.get("experiments"))
+
+
+def source_hash(roots: Iterable[str | os.PathLike] | None = None) -> str:
+    """A short hash of the Python sources (and report templates) of ``sim/`` and ``theorems/``:
+    a record obtained with other sources is stale."""
+    import hashlib
+
+    base = Path(__file__).resolve().parent.parent.parent
+    h = hashlib.sha256()
+    for root in roots or (base / "sim", base / "theorems"):
+        root = Path(root)
+        for p in sorted(list(root.rglob("*.py")) + list(root.rglob("*.j2"))):
+            h.update(p.relative_to(root.parent).as_posix().encode() + b"\0")
+            h.update(p.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
 
 
 def load_experiments(report_dir: str | os.PathLike) -> list[dict]:
@@ -276,6 +349,10 @@ def collect_environment(**extra) -> dict:
                                    capture_output=True, text=True, timeout=5)
             env["git_commit"] = commit.stdout.strip() + (" (modified)" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        env["source_hash"] = source_hash()
+    except OSError:
         pass
     env.update(extra)
     env["packages"] = pk
