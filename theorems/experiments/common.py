@@ -1,5 +1,5 @@
 """Shared pieces of the Section 6 / Appendix I studies: atomic output files, the study.json record,
-mean +- 3 std band plots, progress lines, and the theorems' conditions as study.json blocks.
+mean-and-range band plots, progress lines, and the theorems' conditions as study.json blocks.
 
 Output layout (read by the report builder)::
 
@@ -25,7 +25,7 @@ import numpy as np
 from sim import Dataset
 from theorems.conditions import conditions_leaky, conditions_relu
 
-BAND = 3.0  # the paper's figures shade mean +- 3 standard deviations across runs
+BAND_TEXT = "mean, shaded from min to max"  # how band() summarises the runs, for figure titles
 STUDY_KEYS = ("id", "title", "command", "settings", "conditions", "figures", "csv", "notes",
               "elapsed_s")
 
@@ -115,18 +115,16 @@ def pyplot():
     return plt
 
 
-def band(ax, x, Y, label: str, color=None, k: float = BAND, clip=None):
-    """Mean line of ``Y`` (runs x points) with a shaded band of mean +- ``k`` std across runs.
-    On a log y-axis the band's lower edge is clipped to a small positive value; ``clip=(lo, hi)``
-    clips the band to a range (e.g. ``(0, 1)`` for an error rate)."""
+def band(ax, x, Y, label: str, color=None, clip=None):
+    """Mean line of ``Y`` (runs x points) with a band shaded from the smallest to the largest run.
+
+    The paper shades mean +- 3 std; over a handful of runs that band leaves the possible range
+    (it drew stable ranks below 1, which no matrix has), while the runs' own range cannot.
+    ``clip=(lo, hi)`` clips the band to a range (e.g. ``(0, 1)`` for an error rate)."""
     Y = np.asarray(Y, dtype=float)
     mu = np.nanmean(Y, axis=0)
-    sd = np.nanstd(Y, axis=0) if Y.shape[0] > 1 else np.zeros_like(mu)
     (line,) = ax.plot(x, mu, label=label, color=color, lw=1.6)
-    lo = mu - k * sd
-    if ax.get_yscale() == "log":
-        lo = np.maximum(lo, np.nanmin(mu[mu > 0]) * 0.5 if np.any(mu > 0) else 1e-12)
-    hi = mu + k * sd
+    lo, hi = np.nanmin(Y, axis=0), np.nanmax(Y, axis=0)
     if clip is not None:
         lo, hi = np.clip(lo, *clip), np.clip(hi, *clip)
     ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, lw=0)

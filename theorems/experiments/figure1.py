@@ -4,7 +4,8 @@ slopes from 0 (ReLU) to near-linear, on the paper's Gaussian mixture.
 Paper's setting: ``x = y mu + xi`` with ``y`` Rademacher, ``mu ~ N(0, 1e-4 I_d)`` fixed,
 ``xi ~ N(0, sigma_p^2 I_d)``, ``sigma_p = 1``, ``n = 10``, ``d = 784``; width ``m = 100``; SGD with
 batch 64 (so full-batch gradient descent (3.2), since ``n = 10 < 64``), learning rate 0.1, 50 epochs
-(50 steps); mean over 5 runs with a +-3 std band.
+(50 steps); mean over 5 runs, shaded from the smallest to the largest
+run.
 
 Choices the paper leaves open, stated here: the init scale ``sigma0`` (not given for Figure 1;
 default ``1e-3``, see :data:`SIGMA0_REASON`); the slope 1 (linear) is outside the theorems' range
@@ -134,7 +135,7 @@ def _plot(folder, results, nb, s) -> list[str]:
     axes[0].set_ylabel("stable rank (log scale)")
     axes[2].legend(fontsize=8)
     fig.suptitle(f"Gaussian mixture n={s['n']}, d={s['d']}, m={s['m']}, eta={s['eta']}, "
-                 f"sigma0={s['sigma0']:g}; mean +-3 std over {s['runs']} inits")
+                 f"sigma0={s['sigma0']:g}; {common.BAND_TEXT} over {s['runs']} inits")
     common.save_figure(fig, os.path.join(folder, "stable_rank.png"))
 
     fig, ax = plt.subplots(figsize=(6.5, 4.2))

@@ -162,7 +162,7 @@ def _plot(folder, results, s, vary, values, nb, figure_names, data_desc, train) 
             a.grid(alpha=0.3, which="both")
         a1.legend(fontsize=8)
         fig.suptitle(f"{act_label(g)}, {fixed}, SGD batch {s['batch_size']}, lr {s['eta']}; "
-                     f"mean +-3 std over {s['runs']} runs\n{data_desc}", fontsize=9)
+                     f"{common.BAND_TEXT} over {s['runs']} runs\n{data_desc}", fontsize=9)
         name = figure_names[g]
         common.save_figure(fig, os.path.join(folder, name))
         figures.append(name)
@@ -181,7 +181,7 @@ def _plot(folder, results, s, vary, values, nb, figure_names, data_desc, train) 
     a1.set_ylabel(f"SR(W) after {s['epochs']} epochs")
     a2.set_ylabel(f"test error after {s['epochs']} epochs")
     a1.legend(fontsize=8)
-    fig.suptitle(f"final values against {vary} ({fixed}); mean +-3 std over {s['runs']} runs", fontsize=9)
+    fig.suptitle(f"final values against {vary} ({fixed}); {common.BAND_TEXT} over {s['runs']} runs", fontsize=9)
     name = f"final_vs_{vary}.png"
     common.save_figure(fig, os.path.join(folder, name))
     figures.append(name)
