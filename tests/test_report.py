@@ -415,3 +415,56 @@ def test_cli_check_leaves_no_trace(capsys, registry, monkeypatch, tmp_path):
     assert run_cli(["check", "T.good", "--examples", "2", "--horizon-scale", "3", "--profile", "dev",
                     "--device", "cpu", "-q"], capsys)[0] == 0
     assert profiles.HORIZON_ENV not in os.environ and profiles.current_profile() == before
+
+
+# -- legibility -----------------------------------------------------------------------------------
+
+
+def test_narrow_range_ticks_are_told_apart():
+    """H.1's plot once read 6, 6, 6 on its y axis."""
+    import re
+
+    svg = report.series_svg({"title": "x_t", "xlabel": "t", "ylabel": "x", "logx": False, "logy": False,
+                             "lines": [{"label": "x", "x": list(range(40)),
+                                        "y": [6 + 1e-4 * math.log1p(k) for k in range(40)]}]})
+    labels = re.findall(r'text-anchor="end">([^<]*)<', svg)
+    assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
+
+
+def test_binomial_row_shows_the_worst_init_and_the_p_value():
+    ev = Evidence(holds=True, witness=1.0, bound=0.01, relation=">=", summary="",
+                  binomial={"failures": 0, "trials": 8, "unit": "inits", "allowed": 0.1, "p_value": 1.0,
+                            "alpha": 0.01, "worst": {"what": "worst init's witness", "witness": 0.4871,
+                                                     "bound": 1.0, "relation": "<="}}).to_json()
+    text = report.witness_text(ev)
+    assert text.startswith("worst init's witness 0.4871 ≤ 1 ✓ (margin +0.513)")
+    assert "0/8 inits fail" in text and "p = 1 ≥ 0.01 ✓" in text and "+99" not in text
+    del ev["binomial"]["worst"]
+    assert report.witness_text(ev).startswith("0/8 inits fail")
+
+
+def test_one_margin_convention():
+    exact = Evidence(holds=True, witness=3e-15, bound=None, relation="==", summary="").to_json()
+    assert report.witness_text(exact) == "3e-15 (exact) ✓"  # no margin: it is an error, not a distance
+    assert "(margin -0.5)" in report.witness_text(Evidence(holds=False, witness=1.5, bound=1.0, relation="<=",
+                                                             summary="").to_json())
+    assert "(margin +2)" in report.witness_text(Evidence(holds=True, witness=2.0, bound=0.0, relation=">=",
+                                                           summary="").to_json())
+
+
+def test_details_are_legible():
+    from theorems.report.page import compact
+
+    assert compact(9.999999999999998) == "10" and compact(0.0009999999999999998) == "0.001"
+    text = compact(list(range(1, 121)))
+    assert text == "[1, 2, 3, 4, …, 119, 120] (120 entries)"
+    assert compact({"a": [0.123456, 2]}) == "{a: [0.1235, 2]}"
+
+
+def test_each_statement_is_counted_once():
+    res = sample_results()
+    s = res["summary"]
+    statuses = {k: v for k, v in s.items() if k in ("holds", "fails", "error", "refuted", "skipped",
+                                                     "control: none found", "control: counterexample found")}
+    assert s["errata_confirmed"] == 1 and s["refuted"] == 1  # the conjecture; the erratum only once
+    assert sum(statuses.values()) + s["errata_confirmed"] == s["run"]

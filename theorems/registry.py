@@ -30,6 +30,11 @@ class Evidence:
     is the signed, scale-free distance to failure that ``hypothesis.target`` pushes down.
     ``details`` holds JSON-able facts about the example (sizes, p, seeds), ``series`` plot data:
     ``{"title", "xlabel", "ylabel", "logx", "logy", "lines": [{"label", "x", "y"}]}``.
+
+    ``binomial`` is set by the "w.p. >= 1 - delta" checks, whose witness is a p-value:
+    ``{"failures", "trials", "unit", "allowed", "p_value", "alpha"}`` and, where each trial has a
+    witness of its own, ``"worst": {"what", "witness", "bound", "relation"}`` (the worst trial's
+    witness against its bound; the report shows it beside the p-value).
     """
 
     holds: bool
@@ -40,6 +45,7 @@ class Evidence:
     details: dict = field(default_factory=dict)
     series: list = field(default_factory=list)
     score: float | None = None  # what hypothesis.target pushes up (toward failure); default -margin
+    binomial: dict | None = None
 
     def __post_init__(self):
         if self.relation not in RELATIONS:

@@ -66,34 +66,79 @@ def anchor(sid: Any) -> str:
 
 REL_TEXT = {">=": "≥", "<=": "≤", "==": "="}
 
+MARGIN_CONVENTION = ("margin = (witness − bound) / |bound|, signed so that it is positive where the bound "
+                     "holds and negative where it is violated (the plain difference when the bound is 0); "
+                     "exact checks show their error against round-off, without a margin")
 
-def witness_text(ev: dict | None) -> str:
-    """``witness rel bound`` with a tick or cross, and the margin (plain text)."""
-    if not ev:
-        return "—"
-    w, b, rel = ev.get("witness"), ev.get("bound"), ev.get("relation", "")
-    mark = "✓" if ev.get("holds") else "✗"
-    if b is None:
-        s = f"{fmt(w)} ({'exact' if rel == '==' else rel}) {mark}"
-    else:
-        s = f"{fmt(w)} {REL_TEXT.get(rel, rel)} {fmt(b)} {mark}"
-    m = num(ev.get("margin"))
-    if m is not None:
+
+def margin(witness: Any, bound: Any, relation: str) -> float | None:
+    """The report's one margin convention (:data:`MARGIN_CONVENTION`); ``None`` for exact checks."""
+    w, b = num(witness), num(bound)
+    if w is None or b is None or relation not in (">=", "<="):
+        return None
+    scale = abs(b) if b != 0 else 1.0
+    return (w - b) / scale if relation == ">=" else (b - w) / scale
+
+
+def _against(w: Any, b: Any, rel: str, holds: bool | None) -> str:
+    mark = "" if holds is None else (" ✓" if holds else " ✗")
+    if b is None or rel == "==":
+        return f"{fmt(w)} ({'exact' if rel == '==' else rel}){mark}"
+    s = f"{fmt(w)} {REL_TEXT.get(rel, rel)} {fmt(b)}{mark}"
+    m = margin(w, b, rel)
+    if m is not None and not math.isnan(m):
         s += f" (margin {m:+.3g})"
     return s
 
 
+def witness_text(ev: dict | None) -> str:
+    """``witness rel bound`` with a tick or cross, and the margin (plain text). For a binomial
+    check (witness: a p-value) the worst trial's witness against its bound comes first, and the
+    failure count and the p-value beside it."""
+    if not ev:
+        return "—"
+    bn = ev.get("binomial")
+    if isinstance(bn, dict):
+        parts = []
+        worst = bn.get("worst")
+        if isinstance(worst, dict):
+            w, b, rel = num(worst.get("witness")), num(worst.get("bound")), worst.get("relation", "")
+            ok = None if w is None or b is None else (w <= b if rel == "<=" else w >= b)
+            parts.append(f"{worst.get('what', 'worst trial')} " + _against(w, b, rel, ok))
+        parts.append(f"{bn.get('failures')}/{bn.get('trials')} {bn.get('unit', 'trials')} fail "
+                     f"(allowed rate {fmt(bn.get('allowed'))}), binomial p = {fmt(ev.get('witness'))} "
+                     f"{REL_TEXT.get(ev.get('relation', ''), ev.get('relation', ''))} {fmt(ev.get('bound'))}"
+                     + (" ✓" if ev.get("holds") else " ✗"))
+        return "; ".join(parts)
+    return _against(ev.get("witness"), ev.get("bound"), ev.get("relation", ""), bool(ev.get("holds")))
+
+
+LIST_HEAD, LIST_TAIL, LIST_LONG = 4, 2, 10  # a list longer than LIST_LONG shows its ends
+
+
+def compact(v: Any, digits: int = 4) -> str:
+    """A details value for people: numbers to ``digits`` significant digits (integers exact), long
+    lists abbreviated to their first and last entries and their length."""
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {compact(x, digits)}" for k, x in v.items()) + "}"
+    if isinstance(v, (list, tuple)):
+        if len(v) > LIST_LONG:
+            items = ([compact(x, digits) for x in v[:LIST_HEAD]] + ["…"]
+                     + [compact(x, digits) for x in v[-LIST_TAIL:]])
+            return "[" + ", ".join(items) + f"] ({len(v)} entries)"
+        return "[" + ", ".join(compact(x, digits) for x in v) + "]"
+    if isinstance(v, str):
+        return v
+    return fmt(v, digits)
+
+
 def kv_rows(d: dict, limit: int = 40) -> list[tuple[str, str]]:
-    """``(key, text)`` for the first ``limit`` entries of a details/settings dictionary."""
+    """``(key, text)`` for the first ``limit`` entries of a details/settings dictionary, numbers to
+    about 4 significant digits and long lists abbreviated (:func:`compact`)."""
     rows = []
     for k, v in list(d.items())[:limit]:
-        if isinstance(v, (dict, list)):
-            txt = json.dumps(v)
-            if len(txt) > 300:
-                txt = txt[:300] + "…"
-        else:
-            txt = fmt(v, 6)
-        rows.append((str(k), txt))
+        txt = compact(v)
+        rows.append((str(k), txt if len(txt) <= 300 else txt[:300] + "…"))
     return rows
 
 
@@ -220,8 +265,8 @@ def _environment() -> jinja2.Environment:
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters.update(fmt=fmt, secs=secs, when=when, anchor=anchor, witness=witness_text, kv_rows=kv_rows)
-    env.globals.update(replay_commands=replay_commands, summary_worst=summary_worst, plots=plots,
-                       figure=figure, OUTCOME_CSS=OUTCOME_CSS, json=json)
+    env.globals.update(MARGIN_CONVENTION=MARGIN_CONVENTION, replay_commands=replay_commands,
+                       summary_worst=summary_worst, plots=plots, figure=figure, OUTCOME_CSS=OUTCOME_CSS)
     return env
 
 

@@ -55,12 +55,22 @@ def _ticks(lo: float, hi: float, log: bool) -> list[float]:
     return out
 
 
-def _tick_label(v: float, log: bool) -> str:
+def _tick_label(v: float, log: bool, digits: int = 3) -> str:
     if log:
         k = math.log10(v)
         if abs(k - round(k)) < 1e-9 and abs(k) >= 3:
             return f"1e{int(round(k))}"
-    return f"{v:.3g}"
+    return f"{v:.{digits}g}"
+
+
+def _tick_labels(ticks: list[float], log: bool) -> list[str]:
+    """Labels with as many significant digits as it takes to tell neighbouring ticks apart (a
+    narrow range around 6 reads 6, 6.0001, 6.0002 rather than 6, 6, 6)."""
+    for digits in range(3, 16):
+        labels = [_tick_label(t, log, digits) for t in ticks]
+        if len(set(labels)) == len(labels):
+            return labels
+    return labels
 
 
 def series_svg(series: dict, width: int = 520, height: int = 300) -> str | None:
@@ -102,18 +112,16 @@ def series_svg(series: dict, width: int = 520, height: int = 300) -> str | None:
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
            f'<rect x="{L}" y="{T}" width="{pw}" height="{ph}" fill="#fff" stroke="#888"/>']
-    for t in _ticks(x0, x1, logx):
-        v = math.log10(t) if logx else t
-        if x0 <= v <= x1:
-            X = px(v)
-            out.append(f'<line x1="{X:.1f}" y1="{T}" x2="{X:.1f}" y2="{T + ph}" stroke="#e5e5e5"/>'
-                       f'<text x="{X:.1f}" y="{T + ph + 14}" text-anchor="middle">{e(_tick_label(t, logx))}</text>')
-    for t in _ticks(y0, y1, logy):
-        v = math.log10(t) if logy else t
-        if y0 <= v <= y1:
-            Y = py(v)
-            out.append(f'<line x1="{L}" y1="{Y:.1f}" x2="{L + pw}" y2="{Y:.1f}" stroke="#e5e5e5"/>'
-                       f'<text x="{L - 4}" y="{Y + 4:.1f}" text-anchor="end">{e(_tick_label(t, logy))}</text>')
+    xt = [t for t in _ticks(x0, x1, logx) if x0 <= (math.log10(t) if logx else t) <= x1]
+    for t, lab in zip(xt, _tick_labels(xt, logx)):
+        X = px(math.log10(t) if logx else t)
+        out.append(f'<line x1="{X:.1f}" y1="{T}" x2="{X:.1f}" y2="{T + ph}" stroke="#e5e5e5"/>'
+                   f'<text x="{X:.1f}" y="{T + ph + 14}" text-anchor="middle">{e(lab)}</text>')
+    yt = [t for t in _ticks(y0, y1, logy) if y0 <= (math.log10(t) if logy else t) <= y1]
+    for t, lab in zip(yt, _tick_labels(yt, logy)):
+        Y = py(math.log10(t) if logy else t)
+        out.append(f'<line x1="{L}" y1="{Y:.1f}" x2="{L + pw}" y2="{Y:.1f}" stroke="#e5e5e5"/>'
+                   f'<text x="{L - 4}" y="{Y + 4:.1f}" text-anchor="end">{e(lab)}</text>')
     for k, (ln, xs, ys) in enumerate(lines):
         color = PALETTE[k % len(PALETTE)]
         if len(xs) == 1:

@@ -5,7 +5,9 @@ Its shape::
 
     {"schema": "theorems-results/1",
      "environment": {python, packages, device, profile, seed, workers, date, elapsed_s, command, ...},
-     "summary": {"statements": n, "run": n, "holds": n, "fails": n, "refuted": n, ...},
+     "summary": {"statements": n, "run": n, "holds": n, "fails": n, "refuted": n,
+                 "errata_confirmed": n, ...},   (each statement counted once; "refuted" excludes
+                                                  the confirmed errata)
      "statements": [{"id", "description": Statement.describe(), "erratum": bool,
                      "verdict": {"status", "label", "css", "controls": {...}},
                      "examples", "elapsed", "records": [record, ...]}, ...],
@@ -218,9 +220,10 @@ def build_results(records: Iterable[dict], tests: dict[str, dict], environment: 
         })
     summary: dict[str, Any] = {"statements": len(statements),
                                "run": sum(s["verdict"]["status"] != "not run" for s in statements)}
-    for s in statements:
+    for s in statements:  # each statement counted once: a confirmed erratum only as such
         st = s["verdict"]["status"]
-        summary[st] = summary.get(st, 0) + 1
+        if not (s["erratum"] and st == "refuted"):
+            summary[st] = summary.get(st, 0) + 1
     ctl = [s["verdict"]["controls"] for s in statements]
     summary["controls"] = sum(c["total"] for c in ctl)
     summary["controls_found"] = sum(c["found"] for c in ctl)
@@ -290,15 +293,15 @@ def merge_results(previous: dict, current: dict) -> dict:
 
 
 def source_hash(roots: Iterable[str | os.PathLike] | None = None) -> str:
-    """A short hash of the Python sources (and report templates) of ``sim/`` and ``theorems/``:
-    a record obtained with other sources is stale."""
+    """A short hash of the Python sources of ``sim/`` and ``theorems/``: a record obtained with
+    other sources is stale."""
     import hashlib
 
     base = Path(__file__).resolve().parent.parent.parent
     h = hashlib.sha256()
     for root in roots or (base / "sim", base / "theorems"):
         root = Path(root)
-        for p in sorted(list(root.rglob("*.py")) + list(root.rglob("*.j2"))):
+        for p in sorted(root.rglob("*.py")):
             h.update(p.relative_to(root.parent).as_posix().encode() + b"\0")
             h.update(p.read_bytes() + b"\0")
     return h.hexdigest()[:12]

@@ -11,7 +11,7 @@ from scipy import integrate, optimize, stats
 
 from ..constants import ALPHA_TEST, H3_C
 from ..registry import Evidence, statement
-from .common import fmt, series
+from .common import binomial_record, fmt, series
 
 EPS = np.finfo(float).eps
 
@@ -207,7 +207,9 @@ def _exceedances(ex: MatrixExperiment, K: float, allowed: float, form: str) -> E
                             f"max ||A||/(K(sqrt m + sqrt n + t)) = {fmt(c_emp)}",
                     details={"law": ex.law, "m": ex.m, "n": ex.n, "t": ex.t, "C": ex.C, "K": K,
                              "exceedances": k, "samples": ex.samples, "allowed": allowed,
-                             "empirical_constant": c_emp})
+                             "empirical_constant": c_emp},
+                    binomial=binomial_record(k, ex.samples, "samples", allowed, pval,
+                                             worst=("empirical constant", c_emp, ex.C, "<=")))
 
 
 @statement(

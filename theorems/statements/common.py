@@ -69,7 +69,23 @@ def check_over_inits(problem: sim.Problem, per_init, summary, series_of):
                             + summary(parts[k]),
                     details=describe(problem) | {"inits": len(trs), "failures": fails, "p_value": pval,
                                                  "per_init_witness": list(ws)} | parts[k],
-                    series=series_of(trs[k]))
+                    series=series_of(trs[k]),
+                    binomial=binomial_record(fails, len(trs), "inits", DELTA.value, pval,
+                                             worst=("worst init's witness", ws[k], 1.0, "<=")))
+
+
+def binomial_record(failures: int, trials: int, unit: str, allowed: float, p_value: float,
+                    worst: tuple | None = None) -> dict:
+    """:attr:`Evidence.binomial` for a check tested with a binomial test at level alpha;
+    ``worst = (what, witness, bound, relation)`` of the worst trial, when trials have witnesses."""
+    from ..constants import ALPHA_TEST
+
+    out = {"failures": int(failures), "trials": int(trials), "unit": unit, "allowed": float(allowed),
+           "p_value": float(p_value), "alpha": ALPHA_TEST.value}
+    if worst is not None:
+        what, w, b, rel = worst
+        out["worst"] = {"what": what, "witness": float(w), "bound": float(b), "relation": rel}
+    return out
 
 
 def binomial_p_value(fails: int, N: int, delta: float) -> float:

@@ -15,7 +15,7 @@ from .. import conditions as cond
 from .. import strategies as S
 from ..constants import ALPHA_TEST, C, DELTA, ROUNDOFF
 from ..registry import Evidence, statement
-from .common import J, binomial_p_value, describe, fmt, jy
+from .common import J, binomial_p_value, binomial_record, describe, fmt, jy
 
 INITS = 200  # initialisations sampled per example for the "w.p. >= 1 - delta" statements
 
@@ -73,7 +73,8 @@ def check_A1(ex: InitExperiment) -> Evidence:
                     summary=f"{fails}/{ex.inits} inits fail (norms: {int((~norm_ok).sum())}, inner products: "
                             f"{int((~ip_ok).sum())}); binomial p = {fmt(pval)} against delta = {DELTA.value}",
                     details={"n": p.n, "m": p.m, "d": p.d, "sigma0": p.sigma0, "fails": fails,
-                             "inits": ex.inits, "frequency": fails / ex.inits})
+                             "inits": ex.inits, "frequency": fails / ex.inits},
+                    binomial=binomial_record(fails, ex.inits, "inits", DELTA.value, pval))
 
 
 @st.composite
@@ -110,7 +111,8 @@ def check_A2(ex: InitExperiment) -> Evidence:
                     summary=f"{fails}/{ex.inits} inits have some |S_i(0)| outside [0.4m, 0.6m] (m = {p.m}); "
                             f"binomial p = {fmt(pval)} against delta = {DELTA.value}",
                     details={"n": p.n, "m": p.m, "fails": fails, "inits": ex.inits,
-                             "S_over_m_range": [float(cnt.min() / p.m), float(cnt.max() / p.m)]})
+                             "S_over_m_range": [float(cnt.min() / p.m), float(cnt.max() / p.m)]},
+                    binomial=binomial_record(fails, ex.inits, "inits", DELTA.value, pval))
 
 
 @st.composite
