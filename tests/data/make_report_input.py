@@ -19,7 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def ev(holds, witness, bound, relation, summary, details=None, series=None, score=None):
+def ev(holds, witness, bound, relation, summary, details=None, series=None, score=None, binomial=None):
     w, b = float(witness), None if bound is None else float(bound)
     if not math.isfinite(w):
         margin = -math.inf
@@ -29,7 +29,15 @@ def ev(holds, witness, bound, relation, summary, details=None, series=None, scor
         scale = abs(b) if b != 0 else 1.0
         margin = (w - b) / scale if relation == ">=" else (b - w) / scale
     return {"holds": bool(holds), "witness": w, "bound": b, "relation": relation, "summary": summary,
-            "details": details or {}, "series": series or [], "score": score, "margin": margin}
+            "details": details or {}, "series": series or [], "score": score, "binomial": binomial,
+            "margin": margin}
+
+
+def binom(failures, trials, unit, allowed, p, worst=None):
+    out = {"failures": failures, "trials": trials, "unit": unit, "allowed": allowed, "p_value": p, "alpha": 0.01}
+    if worst:
+        out["worst"] = dict(zip(("what", "witness", "bound", "relation"), worst))
+    return out
 
 
 def desc(sid, kind, title, text, hyps=(), consts=(), controls=(), markers=(), source=""):
@@ -104,10 +112,10 @@ p_worst = ev(True, 1.0, 0.01, ">=",
               {"title": "loss on log-log axes", "xlabel": "t", "ylabel": "loss", "logx": True, "logy": True,
                "lines": [{"label": "loss", "x": steps, "y": loss},
                          {"label": "slope -1", "x": [1, 100000], "y": [0.69, 6.9e-6], "style": ":"}]}],
-             score=0.4871)
+             score=0.4871, binomial=binom(0, 8, "inits", 0.1, 1.0, ("worst init's witness", 0.4871, 1.0, "<=")))
 p_ce = ev(False, 1.0e-5, 0.01, ">=", "6/8 inits have a witness above 1 (binomial p = 1e-05 against delta = 0.1)",
           {"inits": 8, "failures": 6, "p_value": 1e-5, "per_init_witness": [3.2, 2.1, 1.7, 0.9, 1.4, 1.2, 0.8, 5.5]},
-          score=5.5)
+          score=5.5, binomial=binom(6, 8, "inits", 0.1, 1e-5, ("worst init's witness", 5.5, 1.0, "<=")))
 h1 = ev(True, 3.552713678800501e-15, None, "==", "max gap to the bound 3.553e-15 (round-off)",
         {"x0": 0.0, "C": 1.0, "T": 40},
         [{"title": "x_t against t", "xlabel": "t", "ylabel": "x_t", "logx": False, "logy": False,
@@ -125,8 +133,10 @@ b1_ctrl = ev(False, 0.05, 0.1, ">=", "balance 0.05 with sigma0 = 2", {"sigma0": 
 q1 = ev(True, 0.012, 0.05, "<=", "margin spread 0.012", {"spread": 0.012})
 q3 = ev(False, 1.0, 0.0, "<=", "neuron 3 recruited at t = 41000", {"late": [41000, 52000]})
 a1 = ev(True, 1.0, 0.01, ">=", "0/40 inits fail (norms: 0, inner products: 0); binomial p = 1 against delta = 0.1",
-        {"n": 4, "m": 30, "d": 900, "sigma0": 0.001, "fails": 0, "inits": 40, "frequency": 0.0})
-a1_ctrl = ev(False, 2e-9, 0.01, ">=", "31/40 inits fail; binomial p = 2e-09", {"d": 1, "fails": 31, "inits": 40})
+        {"n": 4, "m": 30, "d": 900, "sigma0": 0.001, "fails": 0, "inits": 40, "frequency": 0.0},
+        binomial=binom(0, 40, "inits", 0.1, 1.0))
+a1_ctrl = ev(False, 2e-9, 0.01, ">=", "31/40 inits fail; binomial p = 2e-09", {"d": 1, "fails": 31, "inits": 40},
+             binomial=binom(31, 40, "inits", 0.1, 2e-9))
 
 LONG = ("AssertionError: C.3 fails: (SR-1) log t / K = 1.8 at t = 1000\nFalsifying example: prop(data=...)\n"
         "You can reproduce this example by temporarily adding @reproduce_failure('6.100.0', b'AXicY2BgYAQAAA4AAw==') "
