@@ -312,9 +312,9 @@ class ReportCollector:
             tr.write_sep("-", "theorems report")
             tr.write_line("statements: " + (", ".join(bits) or "none run"))
             if s.get("carried"):
+                stale = f", {s['stale']} of them stale (the code changed since)" if s.get("stale") else ""
                 tr.write_line(f"{s.get('this_run', 0)} statement(s) checked in this run; {s['carried']} keep "
-                              f"results of earlier runs ({s.get('stale', 0)} stale: the code changed since); "
-                              "--theorems-fresh-report starts afresh")
+                              f"results of earlier runs{stale}; --theorems-fresh-report starts afresh")
             if self.merge_warning:
                 tr.write_line(self.merge_warning)
             tr.write_line(f"report: {self.written['html']}  (data: {self.written['json']})")
