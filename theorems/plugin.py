@@ -223,7 +223,7 @@ class ReportCollector:
 
         return collect_environment(
             device=resolved if resolved == dev else f"{resolved} (requested {dev})",
-            profile=profiles.current_profile(),
+            profile=profiles.base_profile(),
             max_examples=settings.default.max_examples,
             horizon_scale=profiles.horizon_scale(),
             seed=cfg.getoption("hypothesis_seed", None),
