@@ -4,11 +4,17 @@
     python -m theorems check ID [--examples N] [--horizon-scale K] [--device cpu|cuda|auto]
                                 [--profile NAME] [--file PATH] [--json]
     python -m theorems report [--from reports/results.json] [--out DIR]   (re-reads experiments/)
-    python -m theorems replay ID [--from reports/results.json] [--write-report] [--dry-run] [-- PYTEST ARGS]
+    python -m theorems replay ID [--from reports/results.json] [--file PATH]
+                                 [--pytest [--write-report] [--dry-run] [-- PYTEST ARGS]]
 
 ``check`` runs one statement's property (or, with ``ID/control``, one control) in this process
 through :func:`theorems.runner.check_statement`, printing a line per example to stderr; it exits 1
 when the statement fails (or a conjecture is refuted, or a control finds no counterexample).
+``replay`` rebuilds the recorded counterexample from the Hypothesis choice sequence stored in
+``results.json`` and runs the check on it once, in this process: it prints the input and its
+evidence (witness vs bound) and exits 1 when the counterexample reproduces - for statements,
+controls, refuted conjectures and errata alike - and 0 when the record has no counterexample (its
+worst example is replayed and shown to hold). ``--pytest`` re-runs the recorded pytest test instead.
 ``--file`` imports a Python file first, so conjectures written with :func:`theorems.conjecture`
 in a test file can be listed and checked. Bad arguments print one line to stderr and exit 2.
 """
@@ -93,14 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--from", dest="src", default="reports/results.json", metavar="PATH")
     q.add_argument("--out", metavar="DIR", help="output directory (default: beside the JSON)")
 
-    q = sub.add_parser("replay", help="re-run a recorded test with pytest (Hypothesis replays the "
-                                      "saved failing example from its database)")
+    q = sub.add_parser("replay", help="re-run the recorded counterexample and show its evidence "
+                                      "(exit 1 when it reproduces)")
     q.add_argument("id", metavar="ID", help="statement id, ID/control, or a pytest node id")
     q.add_argument("--from", dest="src", default="reports/results.json", metavar="PATH")
+    q.add_argument("--pytest", action="store_true",
+                   help="re-run the whole recorded test with pytest instead (a fresh search)")
     q.add_argument("--write-report", action="store_true",
-                   help="let this run rewrite the report (default: --theorems-no-report)")
+                   help="with --pytest: let that run rewrite the report (default: --theorems-no-report)")
     q.add_argument("--dry-run", action="store_true", help="print the pytest command, do not run it")
-    q.epilog = "Arguments after -- go to pytest, e.g. python -m theorems replay B.5 -- -x -s"
+    add_file(q)
+    q.epilog = ("Arguments after -- go to pytest (and imply --pytest), e.g. "
+                "python -m theorems replay B.5 -- -x -s. Quote ids with parentheses: "
+                "python -m theorems replay 'E.1(i)'")
     return p
 
 
@@ -329,20 +340,7 @@ def find_record(results: dict, ident: str) -> dict | None:
     return None
 
 
-def cmd_replay(args) -> int:
-    from . import report
-
-    src = Path(args.src)
-    if not src.is_file():
-        raise UsageError(f"no such file: {src} (run pytest first, or pass --from PATH)")
-    try:
-        results = report.read_results(src)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    rec = find_record(results, args.id)
-    if rec is None:
-        raise UsageError(f"no recorded test for {args.id!r} in {src}; try: python -m theorems list")
-    env = results.get("environment") or {}
+def _pytest_command(rec: dict, env: dict, args) -> tuple[list[str], str]:
     cmd = [sys.executable, "-m", "pytest", rec["nodeid"], "-p", "no:xdist", "-p", "no:cacheprovider"]
     if env.get("profile"):
         cmd.append(f"--hypothesis-profile={env['profile']}")
@@ -354,10 +352,121 @@ def cmd_replay(args) -> int:
     cwd = env.get("rootdir") or os.getcwd()
     if not Path(cwd).is_dir():
         cwd = os.getcwd()
-    print(f"(cd {shlex.quote(cwd)} && {shlex.join(cmd)})", file=sys.stderr, flush=True)
-    if args.dry_run:
+    return cmd, cwd
+
+
+def _statement_for(rec: dict, env: dict, files):
+    """The registered statement a record belongs to: the paper's, those of ``--file``, or - for a
+    statement registered by a test file (a researcher's conjectures) - that file, found from the
+    record's node id under the run's rootdir."""
+    reg = _statements(files)
+    sid = rec.get("statement")
+    if sid not in reg:
+        path = str(rec.get("nodeid", "")).split("::", 1)[0]
+        root = Path(env.get("rootdir") or os.getcwd())
+        if path.endswith(".py") and (root / path).is_file():
+            try:
+                _import_files([root / path])
+            except Exception as e:
+                raise UsageError(f"statement {sid!r} is defined in {root / path}, which failed to "
+                                 f"import: {type(e).__name__}: {e}") from None
+    stmt = reg.get(sid)
+    if stmt is None:
+        raise UsageError(f"statement {sid!r} is not registered in this process; pass the file that "
+                         f"defines it with --file PATH")
+    return stmt
+
+
+def _print_evidence(label: str, ev, example_repr: str | None) -> None:
+    print(f"  {label}: {ev.summary}")
+    print(f"  witness vs bound: {_fmt_ev(ev)}")
+    if example_repr is not None:
+        print(f"  input: {example_repr}")
+    for k, v in list(ev.details.items())[:20]:
+        print(f"    {k}: {str(v)[:200]}")
+
+
+def cmd_replay(args) -> int:
+    """Rebuild the recorded counterexample (or, for a record without one, the worst example) from
+    its Hypothesis choice sequence, run the check on it once in this process, and print the input
+    and its evidence. Exit 1 when the example fails the check (the counterexample reproduces),
+    0 when it holds."""
+    from . import report
+
+    src = Path(args.src)
+    if not src.is_file():
+        raise UsageError(f"no such file: {src} (run pytest first, or pass --from PATH)")
+    try:
+        results = report.read_results(src)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot read {src}: {e}") from None
+    rec = find_record(results, args.id)
+    if rec is None:
+        raise UsageError(f"no recorded test for {args.id!r} in {src}; try: python -m theorems list")
+    env = results.get("environment") or {}
+    if args.pytest or args.dry_run or args.pytest_args:
+        cmd, cwd = _pytest_command(rec, env, args)
+        print(f"(cd {shlex.quote(cwd)} && {shlex.join(cmd)})", file=sys.stderr, flush=True)
+        return 0 if args.dry_run else subprocess.call(cmd, cwd=cwd)
+    return _replay_in_process(rec, env, args, src)
+
+
+def _replay_in_process(rec: dict, env: dict, args, src: Path) -> int:
+    from hypothesis.errors import InvalidArgument
+
+    from .registry import Evidence
+    from .runner import ReplayError, replay_example, run_check
+
+    # the strategies read the horizon scale when they draw: use the recorded run's
+    scale = env.get("horizon_scale")
+    if scale is not None and not os.environ.get("THEOREMS_HORIZON_SCALE"):
+        os.environ["THEOREMS_HORIZON_SCALE"] = str(scale)
+    stmt = _statement_for(rec, env, args.file)
+    role, control = rec.get("role"), rec.get("control")
+    if role == "control":
+        if control not in stmt.controls:
+            raise UsageError(f"statement {stmt.id!r} no longer has the control {control!r}")
+        strategy, name = stmt.controls[control], f"{stmt.id}/{control}"
+    else:
+        strategy, name = stmt.strategy, stmt.id
+    what = stmt.kind + (", erratum" if "erratum" in stmt.markers else "") + \
+        (f", control {control!r}" if role == "control" else "")
+    print(f"{name} ({what}): recorded {rec.get('verdict') or '?'} / {rec.get('outcome') or '?'} "
+          f"after {rec.get('examples', '?')} examples ({src})")
+    stored = rec.get("reproduce") or {}
+    recorded_ce = rec.get("counterexample")
+    blob, which = stored.get("counterexample"), "counterexample"
+    if not recorded_ce:
+        blob, which = stored.get("worst"), "worst example"
+    if not blob:
+        if recorded_ce:
+            _print_evidence("recorded counterexample", Evidence.from_json(recorded_ce),
+                            rec.get("counterexample_input"))
+            raise UsageError(f"the record of {name!r} stores no replayable example (written by an "
+                             f"older version?); re-run the test: python -m theorems replay "
+                             f"{shlex.quote(args.id)} --pytest")
+        print(f"  no counterexample recorded and no example stored: nothing to replay")
         return 0
-    return subprocess.call(cmd, cwd=cwd)
+    try:
+        ex, ev = replay_example(lambda x: run_check(stmt, x), strategy, blob, stored.get("hypothesis"))
+    except InvalidArgument as e:
+        raise UsageError(f"cannot replay {name!r}: {' '.join(str(e).split())}") from None
+    except ReplayError as e:
+        raise UsageError(f"cannot replay {name!r}: {e}") from None
+    _print_evidence(f"replayed {which}", ev, repr(ex)[:2000])
+    if not ev.holds:
+        tail = {"control": "the check fails where a hypothesis is broken, as the control expects",
+                "erratum": "the statement as printed is false (erratum)",
+                "conjecture": "the conjecture is refuted"}
+        key = "control" if role == "control" else "erratum" if "erratum" in stmt.markers else stmt.kind
+        print(f"{name}: counterexample reproduces: {tail.get(key, 'the statement fails')}")
+        return 1
+    if which == "worst example":
+        print(f"{name}: holds: no counterexample in the recorded run; its closest example (above) "
+              f"still holds")
+    else:
+        print(f"{name}: does not reproduce: the recorded counterexample now holds")
+    return 0
 
 
 COMMANDS = {"list": cmd_list, "check": cmd_check, "report": cmd_report, "replay": cmd_replay}
