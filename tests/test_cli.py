@@ -133,3 +133,171 @@ def test_replay_of_a_conjecture_in_a_subprocess(recorded):
     proc = run("-m", "theorems", "replay", "Q.3", "--from", str(recorded))
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "Q.3: counterexample reproduces" in proc.stdout and "witness vs bound: " in proc.stdout
+
+
+# -- edges: one line on stderr, non-zero exit, before any long work --------------------------------
+
+
+def test_report_out_onto_an_existing_file(recorded, tmp_path):
+    f = tmp_path / "taken"
+    f.write_text("mine")
+    err = one_line_error(run("-m", "theorems", "report", "--from", str(recorded), "--out", str(f)))
+    assert err == f"python -m theorems report: error: --out {f} is an existing file, not a folder"
+    assert f.read_text() == "mine"
+
+
+def test_report_out_unwritable(recorded, tmp_path):
+    (tmp_path / "file").write_text("")
+    out = tmp_path / "file" / "sub"
+    err = one_line_error(run("-m", "theorems", "report", "--from", str(recorded), "--out", str(out)))
+    assert err.startswith(f"python -m theorems report: error: cannot write to --out {out}: ")
+
+
+def _corrupt_mnist(tmp_path):
+    from tests.sim.test_sim_idx import _mnist_dir
+
+    d = tmp_path / "mnist"
+    d.mkdir()
+    _mnist_dir(d, gz=True)
+    f = d / "train-images-idx3-ubyte.gz"
+    f.write_bytes(f.read_bytes()[:-12])
+    return d, f
+
+
+def _bad_labels_mnist(tmp_path):
+    from tests.sim.test_sim_idx import _mnist_dir, idx_bytes, write
+
+    import numpy as np
+
+    d = tmp_path / "mnist"
+    d.mkdir()
+    _mnist_dir(d, gz=False)
+    write(d / "train-labels-idx1-ubyte", idx_bytes(np.array([1, 2, 3, 4, 5, 6, 10], dtype=np.uint8)))
+    return d, d / "train-labels-idx1-ubyte"
+
+
+@pytest.mark.parametrize("case", ["out-under-a-file", "out-is-a-file", "sigma0", "sigma0-nan", "cuda",
+                                  "mnist-missing", "mnist-truncated", "mnist-labels", "runs"])
+def test_experiments_refuse_bad_arguments_before_running(case, tmp_path):
+    (tmp_path / "file").write_text("")
+    study, extra, expect = "init-scale", [], None
+    out = tmp_path / "out"
+    if case == "out-under-a-file":
+        out = tmp_path / "file" / "reports"
+        expect = f"cannot write to --out {out}: "
+    elif case == "out-is-a-file":
+        out = tmp_path / "file"
+        expect = f"--out {out} is an existing file, not a folder"
+    elif case == "sigma0":
+        study, extra, expect = "figure1", ["--sigma0", "-1"], "--sigma0 must be a number > 0; got -1"
+    elif case == "sigma0-nan":
+        study, extra, expect = "figure1", ["--sigma0", "nan"], "--sigma0 must be a number > 0; got nan"
+    elif case == "cuda":
+        import torch
+
+        if torch.cuda.is_available():
+            pytest.skip("a CUDA device is present")
+        extra, expect = ["--device", "cuda"], "--device cuda: torch sees no CUDA device"
+    elif case == "mnist-missing":
+        extra, expect = ["--mnist", str(tmp_path / "nope")], f"no such MNIST folder: {tmp_path / 'nope'}"
+    elif case == "mnist-truncated":
+        d, f = _corrupt_mnist(tmp_path)
+        extra, expect = ["--mnist", str(d)], f"{f}: corrupt or truncated gzip file"
+    elif case == "mnist-labels":
+        d, f = _bad_labels_mnist(tmp_path)
+        extra, expect = ["--mnist", str(d)], f"{f}: labels must be digits 0-9; found 1 outside, e.g. 10"
+    elif case == "runs":
+        extra, expect = ["--runs", "0"], "--runs must be >= 1; got 0"
+    proc = run("-m", "theorems.experiments", study, "--quick", "--quiet", "--out", str(out), *extra,
+               timeout=120)
+    err = one_line_error(proc)
+    assert proc.returncode == 2
+    assert err.startswith("python -m theorems.experiments: error: ") and expect in err, err
+    assert not (out / "experiments" / "figure1").exists()  # nothing ran
+    assert not list(out.glob("experiments/*/study.json")) if out.is_dir() else True
+
+
+def test_experiments_parser_errors_are_one_line():
+    err = one_line_error(run("-m", "theorems.experiments", "figure6"))
+    assert err.startswith("python -m theorems.experiments: error: argument study: invalid choice")
+
+
+def test_list_into_a_closed_pipe_is_quiet():
+    """``python -m theorems list | head``: the reader goes away; no BrokenPipeError traceback."""
+    p = subprocess.Popen([sys.executable, "-m", "theorems", "list"], cwd=ROOT, env=child_env(),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # the reader is gone before the first line is written
+    err = p.stderr.read().decode()
+    p.stderr.close()
+    assert p.wait(timeout=120) == 141
+    assert err == ""
+
+
+def test_list_through_head_in_a_shell():
+    proc = subprocess.run(f"{sys.executable} -m theorems list | head -n 1", shell=True, cwd=ROOT,
+                          env=child_env(), capture_output=True, text=True, timeout=120)
+    assert proc.stdout.count("\n") == 1 and "Traceback" not in proc.stderr and proc.stderr == ""
+
+
+DUPLICATE = """
+from hypothesis import strategies as st
+from theorems import Evidence, conjecture
+
+@conjecture("Q.3", text="a conjecture whose id the paper's Q.3 already has", strategy=st.floats(0, 1))
+def {name}(x):
+    return Evidence(holds=True, witness=x, bound=1.0, relation="<=", summary="x")
+"""
+
+
+@pytest.mark.parametrize("name", ["test_mine", "relu_pattern_freezes"])  # the second: same name as the paper's
+def test_list_file_with_a_duplicate_id(tmp_path, name):
+    f = tmp_path / "test_dup.py"
+    f.write_text(DUPLICATE.format(name=name))
+    err = one_line_error(run("-m", "theorems", "list", "--file", str(f)))
+    assert err.startswith(f"python -m theorems list: error: cannot import {f}: ValueError: statement id 'Q.3' "
+                          f"is already registered by theorems.statements.conjectures.relu_pattern_freezes")
+
+
+RETURNS_BOOL = """
+from hypothesis import strategies as st
+from theorems import conjecture
+
+@conjecture("my.bool", text="x <= 1, written as a bare comparison", strategy=st.floats(0, 1))
+def test_returns_bool(x):
+    return x <= 1
+"""
+
+
+def test_conjecture_returning_a_bool_is_named(tmp_path):
+    from theorems.runner import CheckResultError
+
+    f = tmp_path / "test_bool.py"
+    f.write_text(RETURNS_BOOL)
+    proc = run("-m", "theorems", "check", "my.bool", "--file", str(f), "-q")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("python -m theorems check: error: conjecture 'my.bool': its check "
+                           "test_returns_bool() returned bool True, not theorems.Evidence")
+    # under pytest: the test errors with the same message (not an AttributeError deep inside)
+    proc = run("-m", "pytest", str(f), "-p", "no:cacheprovider", "--theorems-no-report", "-q",
+               "-p", "no:randomly", cwd=tmp_path)
+    assert proc.returncode == 1 and "1 failed" in proc.stdout
+    assert f"{CheckResultError.__name__}: conjecture 'my.bool'" in proc.stdout
+
+
+def test_conjecture_docstring_example_is_collected_and_runs(tmp_path):
+    """The example in theorems.conjectures' docstring, pasted into a test file, is a test."""
+    import textwrap
+
+    import theorems.conjectures
+
+    doc = theorems.conjectures.__doc__
+    lines = doc.splitlines()[1:]
+    end = next(i for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("    "))
+    code = textwrap.dedent("\n".join(lines[:end]))  # the indented example
+    assert "@conjecture(" in code and "def test_" in code
+    (tmp_path / "test_doc_example.py").write_text(code)
+    proc = run("-m", "pytest", "test_doc_example.py", "-p", "no:cacheprovider", "--theorems-no-report",
+               "-q", cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "1 passed" in proc.stdout or "1 xfailed" in proc.stdout

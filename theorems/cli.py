@@ -129,6 +129,12 @@ def _import_files(paths) -> None:
         sys.path.insert(0, str(p.parent.resolve()))
         try:
             spec.loader.exec_module(mod)
+        except Exception as e:  # a duplicate id, a syntax error, ...: one line naming the file
+            sys.modules.pop(spec.name, None)
+            where = ""
+            if isinstance(e, SyntaxError) and e.lineno:
+                where = f" (line {e.lineno})"
+            raise UsageError(f"cannot import {path}{where}: {type(e).__name__}: {e}") from None
         finally:
             sys.path.pop(0)
 
@@ -225,7 +231,7 @@ class ProgressRecorder(Recorder):
 def cmd_check(args) -> int:
     from _pytest.outcomes import OutcomeException
 
-    from .runner import check_control, check_statement
+    from .runner import CheckResultError, check_control, check_statement
 
     # the environment first: strategies may read the horizon scale or device when imported
     if args.horizon_scale is not None:
@@ -272,6 +278,8 @@ def cmd_check(args) -> int:
             check_statement(stmt, rec, strict=True)
         else:
             check_control(stmt, control, rec)
+    except CheckResultError as e:  # the statement's check is broken, not the statement
+        raise UsageError(str(e)) from None
     except AssertionError as e:
         failed, message = True, str(e).splitlines()[0] if str(e) else "assertion failed"
     except OutcomeException as e:  # pytest.fail / pytest.xfail from the runner
@@ -313,12 +321,29 @@ def cmd_report(args) -> int:
     src = Path(args.src)
     if not src.is_file():
         raise UsageError(f"no such file: {src} (run pytest first, or pass --from PATH)")
+    if args.out is not None:
+        _check_out_dir(Path(args.out))
     try:
         out = report.rebuild(src, args.out)
     except (ValueError, KeyError, TypeError) as e:
         raise UsageError(f"cannot read {src}: {e}") from None
     print(out["html"])
     return 0
+
+
+def _check_out_dir(out: Path) -> None:
+    """``--out`` must be a folder we can write into (created if missing); checked by writing a
+    probe file, before the report is rendered."""
+    import tempfile
+
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is an existing file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-probe-"):
+            pass
+    except OSError as e:
+        raise UsageError(f"cannot write to --out {out}: {e.strerror or e}") from None
 
 
 def find_record(results: dict, ident: str) -> dict | None:
@@ -496,6 +521,15 @@ def main(argv=None) -> int:
     except UsageError as e:
         print(f"python -m theorems {args.cmd}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # the reader went away (python -m theorems list | head): stop quietly, like other
+        # command-line tools; send the rest of stdout to /dev/null so the flush at exit is silent
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests)
+            pass
+        return 141  # 128 + SIGPIPE, as a shell reports a tool killed by the broken pipe
     finally:
         for k, v in saved_env.items():
             if v is None:
