@@ -301,3 +301,35 @@ def test_conjecture_docstring_example_is_collected_and_runs(tmp_path):
                "-q", cwd=tmp_path, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "1 passed" in proc.stdout or "1 xfailed" in proc.stdout
+
+
+def test_replay_when_the_check_now_raises(tmp_path, capsys, monkeypatch):
+    """A check that raises on the stored example is reported in one line, exit 1 (no traceback)."""
+    from hypothesis import strategies as st
+
+    from theorems.registry import Evidence, Statement, register
+
+    state = {"raise": False}
+
+    def check(x):
+        if state["raise"]:
+            raise RuntimeError("boom on x")
+        return Evidence(holds=x <= 0.5, witness=x, bound=0.5, relation="<=", summary=f"x = {x}")
+
+    before = dict(REGISTRY)
+    try:
+        stmt = register(Statement(id="T.raises", kind="lemma", title="t", text="x <= 0.5", check=check,
+                                  strategy=st.floats(0, 1)))
+        rec = Recorder("tests/t.py::test[T.raises]")
+        monkeypatch.chdir(tmp_path)  # Hypothesis's example database goes here
+        with pytest.raises(AssertionError):
+            check_statement(stmt, rec)
+        report.write_report(tmp_path, report.build_results([rec.to_json()], {}, {}, {}, []))
+        state["raise"] = True
+        code, out, err = replay("T.raises", tmp_path / "results.json", capsys)
+    finally:
+        REGISTRY.clear()
+        REGISTRY.update(before)
+    assert code == 1, (out, err)
+    assert out.strip().splitlines()[-1] == \
+        "T.raises: the check raises on the stored counterexample: RuntimeError: boom on x"

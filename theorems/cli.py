@@ -478,6 +478,10 @@ def _replay_in_process(rec: dict, env: dict, args, src: Path) -> int:
         raise UsageError(f"cannot replay {name!r}: {' '.join(str(e).split())}") from None
     except ReplayError as e:
         raise UsageError(f"cannot replay {name!r}: {e}") from None
+    except Exception as e:  # the check itself raises on the stored example: that reproduces too
+        msg = " ".join(str(e).split())[:500]
+        print(f"{name}: the check raises on the stored {which}: {type(e).__name__}: {msg}")
+        return 1
     _print_evidence(f"replayed {which}", ev, repr(ex)[:2000])
     if not ev.holds:
         tail = {"control": "the check fails where a hypothesis is broken, as the control expects",
