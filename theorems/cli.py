@@ -368,7 +368,12 @@ def find_record(results: dict, ident: str) -> dict | None:
 def _pytest_command(rec: dict, env: dict, args) -> tuple[list[str], str]:
     cmd = [sys.executable, "-m", "pytest", rec["nodeid"], "-p", "no:xdist", "-p", "no:cacheprovider"]
     if env.get("profile"):
-        cmd.append(f"--hypothesis-profile={env['profile']}")
+        # a profile re-registered for --hypothesis-seed ('ci+seed') exists only in the process that
+        # made it; the seed below re-creates it from the base profile
+        from . import profiles
+
+        profile = str(env["profile"]).removesuffix(getattr(profiles, "SEEDED", "+seed"))
+        cmd.append(f"--hypothesis-profile={profile}")
     if env.get("seed") is not None:
         cmd.append(f"--hypothesis-seed={env['seed']}")
     if not args.write_report:
