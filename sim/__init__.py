@@ -6,12 +6,12 @@ from . import data
 from .activation import sigma, sigma_prime
 from .data import (Dataset, digits_binary, gaussian_mixture, mnist_binary, nearly_orthogonal,
                    orthogonal, read_idx, standard_basis)
-from .errors import ProblemError
+from .errors import ProblemError, TrajectoryFileError
 from .problem import Problem, log_checkpoints
 from .simulate import ENGINES, simulate
 from .trajectory import Trajectory, logistic_loss, network_output
 
-__all__ = ["Dataset", "ENGINES", "Problem", "ProblemError", "Trajectory", "data",
+__all__ = ["Dataset", "ENGINES", "Problem", "ProblemError", "Trajectory", "TrajectoryFileError", "data",
            "digits_binary", "gaussian_mixture", "log_checkpoints", "logistic_loss", "mnist_binary",
            "nearly_orthogonal", "network_output", "orthogonal", "read_idx", "sigma", "sigma_prime",
            "simulate", "standard_basis"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,7 +103,14 @@ def _labels(n: int, n_pos: int | None) -> np.ndarray:
 def _norms(n: int, norms, rng) -> np.ndarray:
     if norms is None:
         return np.ones(n)
-    a = np.broadcast_to(np.asarray(norms, dtype=np.float64), (n,)).copy()
+    try:
+        a = np.asarray(norms, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ProblemError(f"norms must be a number or a sequence of n={n} numbers; got {norms!r}") from None
+    if a.ndim > 1 or (a.ndim == 1 and a.shape[0] != n):
+        raise ProblemError(f"norms must be a number or a sequence of n={n} numbers; got "
+                           f"{a.shape[0] if a.ndim == 1 else a.shape} values")
+    a = np.broadcast_to(a, (n,)).copy()
     if np.any(~np.isfinite(a)) or np.any(a <= 0):
         raise ProblemError(f"norms must be positive and finite; got {a}")
     return a
@@ -207,8 +215,11 @@ def read_idx(path) -> np.ndarray:
     for a bad magic, unknown type or truncated data."""
     path = os.fspath(path)
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as fh:
-        raw = fh.read()
+    try:
+        with opener(path, "rb") as fh:
+            raw = fh.read()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as e:  # truncated or not gzip at all
+        raise ValueError(f"{path}: corrupt or truncated gzip file ({e})") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise ValueError(f"{path}: not an IDX file (bad magic)")
     code, ndim = raw[2], raw[3]
@@ -238,12 +249,21 @@ def mnist_binary(directory, n_train: int | None = None, n_test: int | None = Non
     optionally ``.gz``), pixels scaled to [0, 1], flattened to d = 784, as even (+1) vs odd (-1).
     Returns ``(train, test)``; nothing is downloaded."""
     directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"no such MNIST folder: {directory}")
     out = []
     for split, limit in (("train", n_train), ("t10k", n_test)):
         images = read_idx(_find(directory, f"{split}-images-idx3-ubyte"))
         labels = read_idx(_find(directory, f"{split}-labels-idx1-ubyte"))
+        if images.ndim != 3 or labels.ndim != 1:
+            raise ValueError(f"{directory}: {split} images must be (N, rows, cols) and labels (N,); got "
+                             f"{images.shape} and {labels.shape}")
         if images.shape[0] != labels.shape[0]:
             raise ValueError(f"{directory}: {split} has {images.shape[0]} images but {labels.shape[0]} labels")
+        if labels.size and (labels.min() < 0 or labels.max() > 9):
+            bad = labels[(labels < 0) | (labels > 9)]
+            raise ValueError(f"{_find(directory, f'{split}-labels-idx1-ubyte')}: labels must be digits "
+                             f"0-9; found {bad.size} outside, e.g. {int(bad[0])}")
         X = images.reshape(images.shape[0], -1).astype(np.float64) / 255.0
         sl = slice(None) if limit is None else slice(0, limit)
         out.append(_even_odd(X[sl], labels[sl].astype(np.int64), f"mnist-{split}"))

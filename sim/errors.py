@@ -1,4 +1,4 @@
-"""The one error type for a bad problem description."""
+"""Error types: a bad problem description, and a file that is not a saved trajectory."""
 
 
 class ProblemError(ValueError):
@@ -6,3 +6,9 @@ class ProblemError(ValueError):
 
     Raised at construction, before anything is simulated, with one sentence naming the bad value.
     """
+
+
+class TrajectoryFileError(ValueError):
+    """A file given to :meth:`sim.Trajectory.load` is not a complete, consistent saved trajectory
+    (not an ``.npz`` archive, truncated, a member missing, wrong shapes, NaN values). The message
+    names the file and what is wrong."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -19,6 +21,7 @@ import numpy as np
 
 from . import activation
 from .data import Dataset
+from .errors import TrajectoryFileError
 from .problem import Problem
 
 J_SIGN = np.array([1.0, -1.0])  # the paper's j for axis index 0, 1
@@ -164,15 +167,63 @@ class Trajectory:
 
     @classmethod
     def load(cls, path) -> "Trajectory":
-        """Read a file written by :meth:`save`; the result equals the saved trajectory bit for bit."""
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["meta"]))
-            data = Dataset(z["X"], z["y"], name=meta.pop("data_name"), info=meta.pop("data_info"))
+        """Read a file written by :meth:`save`; the result equals the saved trajectory bit for bit.
+
+        Raises :class:`sim.TrajectoryFileError` (a ``ValueError``) naming the file when it is not
+        such a file: not an ``.npz`` archive, truncated, a member missing, arrays of the wrong
+        shape, or NaN values. A missing file raises ``FileNotFoundError``."""
+        path = os.fspath(path)
+
+        def bad(what: str) -> TrajectoryFileError:
+            return TrajectoryFileError(f"{path}: not a saved trajectory: {what}")
+
+        try:
+            z = np.load(path, allow_pickle=False)
+        except (FileNotFoundError, IsADirectoryError, PermissionError):
+            raise
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+            raise bad(f"cannot open it as an .npz archive ({type(e).__name__}: {e})") from None
+        if not isinstance(z, np.lib.npyio.NpzFile):
+            raise bad("a single .npy array, not an .npz archive")
+        with z:
+            missing = [k for k in _MEMBERS if k not in z.files]
+            if missing:
+                raise bad(f"member(s) {', '.join(missing)} missing (has: {', '.join(z.files) or 'none'})")
+            try:
+                arrs = {k: z[k] for k in _MEMBERS}
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+                raise bad(f"truncated or corrupt member ({type(e).__name__}: {e})") from None
+        try:
+            meta = json.loads(str(arrs["meta"]))
+            data_name, data_info = meta.pop("data_name"), meta.pop("data_info")
             seed, engine = meta.pop("traj_seed"), meta.pop("engine")
             meta["extra_checkpoints"] = tuple(meta["extra_checkpoints"])
+        except (ValueError, KeyError, TypeError) as e:
+            raise bad(f"its meta record is unreadable ({type(e).__name__}: {e})") from None
+        try:
+            data = Dataset(arrs["X"], arrs["y"], name=data_name, info=data_info)
             problem = Problem(data=data, **meta)
-            return cls(problem, seed, engine, z["steps"].copy(), z["rho"].copy(),
-                       z["preactivation"].copy(), z["W0"].copy())
+        except (ValueError, TypeError) as e:  # ProblemError is a ValueError
+            raise bad(f"its data or problem is invalid: {e}") from None
+        steps, rho, pre, W0 = arrs["steps"], arrs["rho"], arrs["preactivation"], arrs["W0"]
+        n, d, m = data.n, data.d, problem.m
+        if steps.ndim != 1 or len(steps) == 0 or not np.issubdtype(steps.dtype, np.integer):
+            raise bad(f"steps must be a non-empty 1-d integer array; got {steps.dtype} of shape {steps.shape}")
+        if np.any(np.diff(steps) <= 0) or steps[0] < 0 or steps[-1] > problem.steps:
+            raise bad(f"steps must increase within [0, {problem.steps}]")
+        K = len(steps)
+        for name, a, shape in (("rho", rho, (K, 2, m, n)), ("preactivation", pre, (K, 2, m, n)),
+                               ("W0", W0, (2, m, d))):
+            if a.shape != shape:
+                raise bad(f"{name} has shape {a.shape}, expected {shape} (K={K}, m={m}, n={n}, d={d})")
+            if not np.issubdtype(a.dtype, np.floating):
+                raise bad(f"{name} has dtype {a.dtype}, expected floats")
+            if np.isnan(a).any():
+                raise bad(f"{name} contains NaN ({int(np.isnan(a).sum())} entries)")
+        return cls(problem, seed, engine, steps.copy(), rho.copy(), pre.copy(), W0.copy())
+
+
+_MEMBERS = ("X", "y", "W0", "steps", "rho", "preactivation", "meta")
 
 
 def _jsonable(o):

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-
 TINY_CONFTEST = '''
 from hypothesis import settings
 settings.register_profile("tiny", max_examples=12, database=None, deadline=None)
@@ -93,8 +91,10 @@ def clean_env() -> dict:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTEST_", "THEOREMS_", "COV_CORE"))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    # the child imports this checkout's theorems (not whatever an editable install points at)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
+    # this checkout first: the child runs in a temporary folder, where an editable install
+    # (which may point at another checkout) would otherwise supply theorems
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1])] +
+                                        [p for p in [os.environ.get("PYTHONPATH")] if p])
     return env
 
 
@@ -245,6 +245,21 @@ def test_replay_reruns_the_recorded_test(tiny_runs):
     assert "test_tiny.py::test_statement[tiny.bad]" in proc.stderr   # the command it ran
     assert "1 failed" in proc.stdout
     assert (d / "results.json").read_bytes() == before               # replay leaves the report alone
+
+
+@pytest.mark.parametrize("ident,code,says", [
+    ("tiny.small", 1, "tiny.small: counterexample reproduces: the conjecture is refuted"),
+    ("tiny 5.3 (as printed)", 1, "counterexample reproduces: the statement as printed is false"),
+    ("tiny.L1", 0, "tiny.L1: holds"),
+])
+def test_replay_in_process_from_the_test_file(tiny_runs, ident, code, says):
+    """Statements registered by a test file are found through the record's node id."""
+    root, runs = tiny_runs
+    proc = subprocess.run([sys.executable, "-m", "theorems", "replay", ident, "--from",
+                           str(runs["0"][1] / "results.json")], cwd=root, capture_output=True,
+                          text=True, env=clean_env(), timeout=120)
+    assert proc.returncode == code, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert says in proc.stdout and "witness vs bound: " in proc.stdout and "input: " in proc.stdout
 
 
 def test_no_records_leaves_the_previous_report(tmp_path):

@@ -383,12 +383,12 @@ def test_cli_list_with_a_conjecture_file(capsys, registry, tmp_path):
 
 def test_cli_replay_builds_the_pytest_command(capsys, tmp_path):
     res = sample_results()
-    res["environment"].update(profile="thorough", seed="7", rootdir=str(tmp_path))
+    res["environment"].update(profile="thorough+seed", seed="7", rootdir=str(tmp_path))
     report.write_report(tmp_path, res)
     code, out, err = run_cli(["replay", "T.bad", "--from", str(tmp_path / "results.json"), "--dry-run",
                               "--", "-x"], capsys)
     assert code == 0
-    assert "'tests/t.py::test[T.bad]' -p no:xdist" in err and "--hypothesis-profile=thorough" in err
+    assert "'tests/t.py::test[T.bad]' -p no:xdist" in err and "--hypothesis-profile=thorough " in err
     assert "--hypothesis-seed=7" in err and "--theorems-no-report" in err and err.rstrip().endswith("-x)")
     code, _, err = run_cli(["replay", "T.good/wide", "--from", str(tmp_path / "results.json"), "--dry-run"],
                            capsys)

@@ -4,11 +4,17 @@
     python -m theorems check ID [--examples N] [--horizon-scale K] [--device cpu|cuda|auto]
                                 [--profile NAME] [--file PATH] [--json]
     python -m theorems report [--from reports/results.json] [--out DIR]   (re-reads experiments/)
-    python -m theorems replay ID [--from reports/results.json] [--write-report] [--dry-run] [-- PYTEST ARGS]
+    python -m theorems replay ID [--from reports/results.json] [--file PATH]
+                                 [--pytest [--write-report] [--dry-run] [-- PYTEST ARGS]]
 
 ``check`` runs one statement's property (or, with ``ID/control``, one control) in this process
 through :func:`theorems.runner.check_statement`, printing a line per example to stderr; it exits 1
 when the statement fails (or a conjecture is refuted, or a control finds no counterexample).
+``replay`` rebuilds the recorded counterexample from the Hypothesis choice sequence stored in
+``results.json`` and runs the check on it once, in this process: it prints the input and its
+evidence (witness vs bound) and exits 1 when the counterexample reproduces - for statements,
+controls, refuted conjectures and errata alike - and 0 when the record has no counterexample (its
+worst example is replayed and shown to hold). ``--pytest`` re-runs the recorded pytest test instead.
 ``--file`` imports a Python file first, so conjectures written with :func:`theorems.conjecture`
 in a test file can be listed and checked. Bad arguments print one line to stderr and exit 2.
 """
@@ -93,14 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--from", dest="src", default="reports/results.json", metavar="PATH")
     q.add_argument("--out", metavar="DIR", help="output directory (default: beside the JSON)")
 
-    q = sub.add_parser("replay", help="re-run a recorded test with pytest (Hypothesis replays the "
-                                      "saved failing example from its database)")
+    q = sub.add_parser("replay", help="re-run the recorded counterexample and show its evidence "
+                                      "(exit 1 when it reproduces)")
     q.add_argument("id", metavar="ID", help="statement id, ID/control, or a pytest node id")
     q.add_argument("--from", dest="src", default="reports/results.json", metavar="PATH")
+    q.add_argument("--pytest", action="store_true",
+                   help="re-run the whole recorded test with pytest instead (a fresh search)")
     q.add_argument("--write-report", action="store_true",
-                   help="let this run rewrite the report (default: --theorems-no-report)")
+                   help="with --pytest: let that run rewrite the report (default: --theorems-no-report)")
     q.add_argument("--dry-run", action="store_true", help="print the pytest command, do not run it")
-    q.epilog = "Arguments after -- go to pytest, e.g. python -m theorems replay B.5 -- -x -s"
+    add_file(q)
+    q.epilog = ("Arguments after -- go to pytest (and imply --pytest), e.g. "
+                "python -m theorems replay B.5 -- -x -s. Quote ids with parentheses: "
+                "python -m theorems replay 'E.1(i)'")
     return p
 
 
@@ -118,6 +129,12 @@ def _import_files(paths) -> None:
         sys.path.insert(0, str(p.parent.resolve()))
         try:
             spec.loader.exec_module(mod)
+        except Exception as e:  # a duplicate id, a syntax error, ...: one line naming the file
+            sys.modules.pop(spec.name, None)
+            where = ""
+            if isinstance(e, SyntaxError) and e.lineno:
+                where = f" (line {e.lineno})"
+            raise UsageError(f"cannot import {path}{where}: {type(e).__name__}: {e}") from None
         finally:
             sys.path.pop(0)
 
@@ -215,7 +232,7 @@ class ProgressRecorder(Recorder):
 def cmd_check(args) -> int:
     from _pytest.outcomes import OutcomeException
 
-    from .runner import check_control, check_statement
+    from .runner import CheckResultError, check_control, check_statement
 
     # the environment first: strategies may read the horizon scale or device when imported
     if args.horizon_scale is not None:
@@ -262,6 +279,8 @@ def cmd_check(args) -> int:
             check_statement(stmt, rec, strict=True)
         else:
             check_control(stmt, control, rec)
+    except CheckResultError as e:  # the statement's check is broken, not the statement
+        raise UsageError(str(e)) from None
     except AssertionError as e:
         failed, message = True, str(e).splitlines()[0] if str(e) else "assertion failed"
     except OutcomeException as e:  # pytest.fail / pytest.xfail from the runner
@@ -303,12 +322,29 @@ def cmd_report(args) -> int:
     src = Path(args.src)
     if not src.is_file():
         raise UsageError(f"no such file: {src} (run pytest first, or pass --from PATH)")
+    if args.out is not None:
+        _check_out_dir(Path(args.out))
     try:
         out = report.rebuild(src, args.out)
     except (ValueError, KeyError, TypeError) as e:
         raise UsageError(f"cannot read {src}: {e}") from None
     print(out["html"])
     return 0
+
+
+def _check_out_dir(out: Path) -> None:
+    """``--out`` must be a folder we can write into (created if missing); checked by writing a
+    probe file, before the report is rendered."""
+    import tempfile
+
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is an existing file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-probe-"):
+            pass
+    except OSError as e:
+        raise UsageError(f"cannot write to --out {out}: {e.strerror or e}") from None
 
 
 def find_record(results: dict, ident: str) -> dict | None:
@@ -330,23 +366,15 @@ def find_record(results: dict, ident: str) -> dict | None:
     return None
 
 
-def cmd_replay(args) -> int:
-    from . import report
-
-    src = Path(args.src)
-    if not src.is_file():
-        raise UsageError(f"no such file: {src} (run pytest first, or pass --from PATH)")
-    try:
-        results = report.read_results(src)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    rec = find_record(results, args.id)
-    if rec is None:
-        raise UsageError(f"no recorded test for {args.id!r} in {src}; try: python -m theorems list")
-    env = results.get("environment") or {}
+def _pytest_command(rec: dict, env: dict, args) -> tuple[list[str], str]:
     cmd = [sys.executable, "-m", "pytest", rec["nodeid"], "-p", "no:xdist", "-p", "no:cacheprovider"]
     if env.get("profile"):
-        cmd.append(f"--hypothesis-profile={env['profile']}")
+        # a profile re-registered for --hypothesis-seed ('ci+seed') exists only in the process that
+        # made it; the seed below re-creates it from the base profile
+        from . import profiles
+
+        profile = str(env["profile"]).removesuffix(getattr(profiles, "SEEDED", "+seed"))
+        cmd.append(f"--hypothesis-profile={profile}")
     if env.get("seed") is not None:
         cmd.append(f"--hypothesis-seed={env['seed']}")
     if not args.write_report:
@@ -355,10 +383,125 @@ def cmd_replay(args) -> int:
     cwd = env.get("rootdir") or os.getcwd()
     if not Path(cwd).is_dir():
         cwd = os.getcwd()
-    print(f"(cd {shlex.quote(cwd)} && {shlex.join(cmd)})", file=sys.stderr, flush=True)
-    if args.dry_run:
+    return cmd, cwd
+
+
+def _statement_for(rec: dict, env: dict, files):
+    """The registered statement a record belongs to: the paper's, those of ``--file``, or - for a
+    statement registered by a test file (a researcher's conjectures) - that file, found from the
+    record's node id under the run's rootdir."""
+    reg = _statements(files)
+    sid = rec.get("statement")
+    if sid not in reg:
+        path = str(rec.get("nodeid", "")).split("::", 1)[0]
+        root = Path(env.get("rootdir") or os.getcwd())
+        if path.endswith(".py") and (root / path).is_file():
+            try:
+                _import_files([root / path])
+            except Exception as e:
+                raise UsageError(f"statement {sid!r} is defined in {root / path}, which failed to "
+                                 f"import: {type(e).__name__}: {e}") from None
+    stmt = reg.get(sid)
+    if stmt is None:
+        raise UsageError(f"statement {sid!r} is not registered in this process; pass the file that "
+                         f"defines it with --file PATH")
+    return stmt
+
+
+def _print_evidence(label: str, ev, example_repr: str | None) -> None:
+    print(f"  {label}: {ev.summary}")
+    print(f"  witness vs bound: {_fmt_ev(ev)}")
+    if example_repr is not None:
+        print(f"  input: {example_repr}")
+    for k, v in list(ev.details.items())[:20]:
+        print(f"    {k}: {str(v)[:200]}")
+
+
+def cmd_replay(args) -> int:
+    """Rebuild the recorded counterexample (or, for a record without one, the worst example) from
+    its Hypothesis choice sequence, run the check on it once in this process, and print the input
+    and its evidence. Exit 1 when the example fails the check (the counterexample reproduces),
+    0 when it holds."""
+    from . import report
+
+    src = Path(args.src)
+    if not src.is_file():
+        raise UsageError(f"no such file: {src} (run pytest first, or pass --from PATH)")
+    try:
+        results = report.read_results(src)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot read {src}: {e}") from None
+    rec = find_record(results, args.id)
+    if rec is None:
+        raise UsageError(f"no recorded test for {args.id!r} in {src}; try: python -m theorems list")
+    env = results.get("environment") or {}
+    if args.pytest or args.dry_run or args.pytest_args:
+        cmd, cwd = _pytest_command(rec, env, args)
+        print(f"(cd {shlex.quote(cwd)} && {shlex.join(cmd)})", file=sys.stderr, flush=True)
+        return 0 if args.dry_run else subprocess.call(cmd, cwd=cwd)
+    return _replay_in_process(rec, env, args, src)
+
+
+def _replay_in_process(rec: dict, env: dict, args, src: Path) -> int:
+    from hypothesis.errors import InvalidArgument
+
+    from .registry import Evidence
+    from .runner import ReplayError, replay_example, run_check
+
+    # the strategies read the horizon scale when they draw: use the recorded run's
+    scale = env.get("horizon_scale")
+    if scale is not None and not os.environ.get("THEOREMS_HORIZON_SCALE"):
+        os.environ["THEOREMS_HORIZON_SCALE"] = str(scale)
+    stmt = _statement_for(rec, env, args.file)
+    role, control = rec.get("role"), rec.get("control")
+    if role == "control":
+        if control not in stmt.controls:
+            raise UsageError(f"statement {stmt.id!r} no longer has the control {control!r}")
+        strategy, name = stmt.controls[control], f"{stmt.id}/{control}"
+    else:
+        strategy, name = stmt.strategy, stmt.id
+    what = stmt.kind + (", erratum" if "erratum" in stmt.markers else "") + \
+        (f", control {control!r}" if role == "control" else "")
+    print(f"{name} ({what}): recorded {rec.get('verdict') or '?'} / {rec.get('outcome') or '?'} "
+          f"after {rec.get('examples', '?')} examples ({src})")
+    stored = rec.get("reproduce") or {}
+    recorded_ce = rec.get("counterexample")
+    blob, which = stored.get("counterexample"), "counterexample"
+    if not recorded_ce:
+        blob, which = stored.get("worst"), "worst example"
+    if not blob:
+        if recorded_ce:
+            _print_evidence("recorded counterexample", Evidence.from_json(recorded_ce),
+                            rec.get("counterexample_input"))
+            raise UsageError(f"the record of {name!r} stores no replayable example (written by an "
+                             f"older version?); re-run the test: python -m theorems replay "
+                             f"{shlex.quote(args.id)} --pytest")
+        print(f"  no counterexample recorded and no example stored: nothing to replay")
         return 0
-    return subprocess.call(cmd, cwd=cwd)
+    try:
+        ex, ev = replay_example(lambda x: run_check(stmt, x), strategy, blob, stored.get("hypothesis"))
+    except InvalidArgument as e:
+        raise UsageError(f"cannot replay {name!r}: {' '.join(str(e).split())}") from None
+    except ReplayError as e:
+        raise UsageError(f"cannot replay {name!r}: {e}") from None
+    except Exception as e:  # the check itself raises on the stored example: that reproduces too
+        msg = " ".join(str(e).split())[:500]
+        print(f"{name}: the check raises on the stored {which}: {type(e).__name__}: {msg}")
+        return 1
+    _print_evidence(f"replayed {which}", ev, repr(ex)[:2000])
+    if not ev.holds:
+        tail = {"control": "the check fails where a hypothesis is broken, as the control expects",
+                "erratum": "the statement as printed is false (erratum)",
+                "conjecture": "the conjecture is refuted"}
+        key = "control" if role == "control" else "erratum" if "erratum" in stmt.markers else stmt.kind
+        print(f"{name}: counterexample reproduces: {tail.get(key, 'the statement fails')}")
+        return 1
+    if which == "worst example":
+        print(f"{name}: holds: no counterexample in the recorded run; its closest example (above) "
+              f"still holds")
+    else:
+        print(f"{name}: does not reproduce: the recorded counterexample now holds")
+    return 0
 
 
 COMMANDS = {"list": cmd_list, "check": cmd_check, "report": cmd_report, "replay": cmd_replay}
@@ -388,6 +531,15 @@ def main(argv=None) -> int:
     except UsageError as e:
         print(f"python -m theorems {args.cmd}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # the reader went away (python -m theorems list | head): stop quietly, like other
+        # command-line tools; send the rest of stdout to /dev/null so the flush at exit is silent
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests)
+            pass
+        return 141  # 128 + SIGPIPE, as a shell reports a tool killed by the broken pipe
     finally:
         for k, v in saved_env.items():
             if v is None:

@@ -1,14 +1,20 @@
 """New conjectures in a few lines.
 
-    from theorems import conjecture, Evidence, strategies as S
+    import sim
+    from theorems import Evidence, conjecture
+    from theorems import strategies as S
 
-    @conjecture("my.1", text="Leaky GD margins equalise.", strategy=S.leaky_problems())
-    def margins_equalise(problem):
-        ...
-        return Evidence(holds=..., witness=..., bound=..., relation="<=", summary="...")
+    @conjecture("my.1", text="Leaky GD: the smallest margin at T is positive.",
+                strategy=S.leaky_problems(), max_examples=3)
+    def test_margins_positive(problem):
+        tr = sim.simulate(problem, engine="fast")
+        w = float(tr.margins[-1].min())
+        return Evidence(holds=w > 0, witness=w, bound=0.0, relation=">=",
+                        summary=f"min_i y_i f(W(T), x_i) = {w:.3g}")
 
-The decorator registers the statement (kind ``conjecture``) and returns a pytest test named
-``test_<function name>``: put it in any ``test_*.py`` file (or pass the file to pytest) and it runs
+The decorator registers the statement (kind ``conjecture``) and returns a pytest test bound to the
+name of the ``def`` - so name it ``test_...``, or pytest does not collect it. Put it in any
+``test_*.py`` file (or pass the file to pytest) and it runs
 under Hypothesis, appears in the report, and - when refuted - is shown as a finding (xfail) with
 its counterexample; ``--theorems-strict`` makes a refutation fail the run.
 """

@@ -85,7 +85,9 @@ MARKERS = (
 )
 
 
+@pytest.hookimpl(trylast=True)  # after Hypothesis's own plugin has loaded --hypothesis-profile
 def pytest_configure(config):
+    profiles.honour_seed(config.getoption("hypothesis_seed", None))
     for line in MARKERS:  # also outside this repository (a researcher's own test folder)
         config.addinivalue_line("markers", line)
     # The device reaches code that has no fixture (the command line, strategies) through the
@@ -229,10 +231,11 @@ class ReportCollector:
 
         return collect_environment(
             device=resolved if resolved == dev else f"{resolved} (requested {dev})",
-            profile=profiles.current_profile(),
+            profile=profiles.base_profile(),
             max_examples=settings.default.max_examples,
             horizon_scale=profiles.horizon_scale(),
             seed=cfg.getoption("hypothesis_seed", None),
+            search=profiles.search_description(cfg.getoption("hypothesis_seed", None)),
             workers=len(self.workers) if self.workers else 0,
             numprocesses=n, dist=dist,
             strict=bool(cfg.getoption("theorems_strict", False)),

@@ -1,10 +1,19 @@
 """Hypothesis profiles for the suite, chosen with Hypothesis's own ``--hypothesis-profile``.
 
 - ``ci`` (the default): 30 examples per statement, horizons of about 10^3-10^5 steps, so the
-  whole ``pytest -n auto`` run stays well under 10 minutes on 2 cores.
-- ``thorough``: many examples and horizons 10x longer (10^5 steps and more).
-No deadlines anywhere: simulation time varies with the drawn sizes. Failures are saved to and
-replayed from Hypothesis's example database (``.hypothesis/``).
+  whole ``pytest -n auto`` run stays well under 10 minutes on 2 cores. **Derandomized**
+  (Hypothesis's ``derandomize=True``: each test's search is seeded from a hash of the test), so one
+  commit gives the same examples, and so the same verdicts, run after run and clone after clone;
+  Hypothesis then keeps no example database (``derandomize`` implies ``database=None``), and a
+  failure is replayed from the report (``python -m theorems replay ID``) or from the
+  ``@reproduce_failure`` blob it prints.
+- ``search``: the ``ci`` sizes with a fresh random search each run and the example database
+  (``.hypothesis/``): what to run to look for new counterexamples.
+- ``thorough``: many examples and horizons 10x longer (10^5 steps and more); random, with the
+  example database.
+``--hypothesis-seed=N`` with a derandomized profile switches it to the same sizes seeded with N
+(Hypothesis would otherwise ignore the seed: ``derandomize`` takes precedence over it).
+No deadlines anywhere: simulation time varies with the drawn sizes.
 """
 
 from __future__ import annotations
@@ -18,19 +27,27 @@ _SUPPRESS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.funct
              HealthCheck.filter_too_much, HealthCheck.differing_executors]
 
 settings.register_profile("ci", max_examples=30, deadline=None, suppress_health_check=_SUPPRESS,
+                          print_blob=True, derandomize=True)
+settings.register_profile("search", max_examples=30, deadline=None, suppress_health_check=_SUPPRESS,
                           print_blob=True)
 settings.register_profile("thorough", max_examples=100, deadline=None,
                           suppress_health_check=_SUPPRESS, print_blob=True)
 settings.register_profile("dev", max_examples=3, deadline=None, suppress_health_check=_SUPPRESS,
-                          print_blob=True)
+                          print_blob=True, derandomize=True)
 
 # horizon multiplier per profile: strategies scale their number of steps by it
-HORIZON_SCALE = {"ci": 1, "dev": 1, "thorough": 10}
+HORIZON_SCALE = {"ci": 1, "search": 1, "dev": 1, "thorough": 10}
+SEEDED = "+seed"  # suffix of a derandomized profile re-registered with a user's --hypothesis-seed
 
 
 def current_profile() -> str:
     return settings.get_current_profile_name() if hasattr(settings, "get_current_profile_name") \
         else getattr(settings, "_current_profile", "ci")
+
+
+def base_profile() -> str:
+    """The active profile's name without the suffix :func:`honour_seed` adds."""
+    return current_profile().removesuffix(SEEDED)
 
 
 HORIZON_ENV = "THEOREMS_HORIZON_SCALE"
@@ -49,10 +66,30 @@ def horizon_scale() -> int | float:
         if not (math.isfinite(v) and v > 0):
             raise ValueError(f"{HORIZON_ENV} must be a number > 0; got {env!r}")
         return int(v) if v.is_integer() else v
-    return HORIZON_SCALE.get(current_profile(), 1)
+    return HORIZON_SCALE.get(base_profile(), 1)
 
 
 def load_default() -> None:
     """Make ``ci`` the active profile unless another one is already active."""
     if current_profile() == "default":
         settings.load_profile("ci")
+
+
+def honour_seed(seed) -> None:
+    """Make ``--hypothesis-seed=N`` take effect: a derandomized profile ignores it (Hypothesis
+    checks ``derandomize`` before the global seed), so load the same profile without
+    ``derandomize``; the pytest plugin of Hypothesis then seeds every test with ``N``."""
+    if seed is None or not settings.default.derandomize:
+        return
+    name = current_profile() + SEEDED
+    settings.register_profile(name, settings(settings.default, derandomize=False, database=None))
+    settings.load_profile(name)
+
+
+def search_description(seed=None) -> str:
+    """How the active profile searches, for the report's environment section."""
+    if settings.default.derandomize:
+        return "derandomized: each test's seed is a hash of the test (the same examples every run)"
+    if seed is not None:
+        return f"seeded: --hypothesis-seed={seed}"
+    return "random: a fresh search each run (replay failures from the example database)"

@@ -123,10 +123,15 @@ REGISTRY: dict[str, Statement] = {}
 def register(stmt: Statement) -> Statement:
     """Add a statement; an id may be registered once (re-importing the same module is harmless)."""
     old = REGISTRY.get(stmt.id)
-    if old is not None and old.check.__qualname__ != stmt.check.__qualname__:
-        raise ValueError(f"statement id {stmt.id!r} is already registered by {old.check.__module__}")
+    if old is not None and _origin(old.check) != _origin(stmt.check):
+        raise ValueError(f"statement id {stmt.id!r} is already registered by {_origin(old.check)}; "
+                         f"choose another id for {_origin(stmt.check)}")
     REGISTRY[stmt.id] = stmt
     return stmt
+
+
+def _origin(check) -> str:
+    return f"{getattr(check, '__module__', '?')}.{getattr(check, '__qualname__', repr(check))}"
 
 
 def statement(id: str, *, kind: str, title: str, text: str, strategy, hypotheses=(), constants=(),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 
+import hypothesis
 import pytest
 from hypothesis import HealthCheck, Phase, find, given, note, settings, target
 from hypothesis import strategies as st
@@ -22,6 +23,7 @@ from .registry import Evidence, Statement, registered
 
 _SUPPRESS = list(HealthCheck)
 CONTROL_MIN_EXAMPLES = 25
+MAX_BLOB = 200_000
 
 
 class Recorder:
@@ -38,6 +40,10 @@ class Recorder:
         self.worst: Evidence | None = None
         self.counterexample: Evidence | None = None
         self.counterexample_input = None
+        # Hypothesis choice sequences (``@reproduce_failure`` blobs) of the counterexample and the
+        # worst example, so ``python -m theorems replay`` can rebuild exactly those inputs
+        self.counterexample_blob: str | None = None
+        self.worst_blob: str | None = None
         self.verdict = None
         self.started = time.perf_counter()
         self.elapsed = 0.0
@@ -49,11 +55,14 @@ class Recorder:
     def observe(self, ev: Evidence, example=None):
         self.examples += 1
         # worst = closest to failing, by the same score hypothesis.target pushes up
+        blob = None
         if self.worst is None or ev.target_score > self.worst.target_score:
             self.worst = ev
+            self.worst_blob = blob = current_blob()
         if not ev.holds:
             self.counterexample = ev
             self.counterexample_input = repr(example)[:2000]
+            self.counterexample_blob = blob or current_blob()
 
     def to_json(self) -> dict:
         self.elapsed = time.perf_counter() - self.started
@@ -63,7 +72,90 @@ class Recorder:
                 "worst": None if self.worst is None else self.worst.to_json(),
                 "counterexample": None if self.counterexample is None else self.counterexample.to_json(),
                 "counterexample_input": self.counterexample_input, "elapsed": self.elapsed,
+                "reproduce": {"hypothesis": hypothesis.__version__,
+                              "counterexample": self.counterexample_blob, "worst": self.worst_blob},
                 "replay": f"pytest '{self.nodeid}' -p no:xdist"}
+
+
+def current_blob() -> str | None:
+    """The choice sequence of the running Hypothesis test case, encoded as Hypothesis encodes it
+    for ``@reproduce_failure`` (None outside a test case, or if Hypothesis's internals moved).
+    Drawing the same strategy from it rebuilds the same example."""
+    try:
+        from hypothesis.control import current_build_context
+        from hypothesis.core import encode_failure
+
+        blob = encode_failure(current_build_context().data.choices).decode("ascii")
+    except Exception:
+        return None
+    return blob if len(blob) <= MAX_BLOB else None  # keep results.json a reasonable size
+
+
+class _Reproduced(Exception):
+    pass
+
+
+def replay_example(check, strategy, blob: str, version: str | None = None):
+    """Rebuild the example that ``blob`` (from :func:`current_blob`, recorded with Hypothesis
+    ``version``) draws from ``strategy``, run ``check`` on it once, and return
+    ``(example, evidence)``.
+
+    Goes through Hypothesis's public ``@reproduce_failure``, so a blob from another Hypothesis
+    version raises ``hypothesis.errors.InvalidArgument``; a blob that no longer fits the strategy
+    raises :class:`ReplayError`. Errors raised by ``check`` propagate."""
+    from hypothesis import Verbosity, reproduce_failure
+    from hypothesis.errors import DidNotReproduce
+
+    got: dict = {}
+
+    @given(data=st.data())
+    def prop(data):
+        got.clear()
+        ex = data.draw(strategy, label="example")  # the same draw as check_statement's property
+        got["example"] = ex
+        got["evidence"] = ev = check(ex)
+        if not ev.holds:
+            raise _Reproduced
+
+    prop = settings(database=None, deadline=None, print_blob=False, max_examples=1,
+                    verbosity=Verbosity.quiet, suppress_health_check=_SUPPRESS)(prop)
+    prop = reproduce_failure(version or hypothesis.__version__, blob.encode("ascii"))(prop)
+    try:
+        prop()
+    except _Reproduced:
+        pass
+    except DidNotReproduce as e:
+        if "evidence" not in got:  # the check never ran: the blob does not fit the strategy
+            raise ReplayError(f"the stored example no longer fits the strategy ({e})") from None
+    except BaseExceptionGroup as eg:  # unwrap a single error from the check
+        if len(eg.exceptions) == 1 and not isinstance(eg.exceptions[0], _Reproduced):
+            raise eg.exceptions[0] from None
+        if "evidence" not in got:
+            raise
+    if not isinstance(got.get("evidence"), Evidence):
+        raise ReplayError(f"the check returned {type(got.get('evidence')).__name__}, not Evidence")
+    return got["example"], got["evidence"]
+
+
+class ReplayError(ValueError):
+    """A stored example cannot be replayed."""
+
+
+class CheckResultError(TypeError):
+    """A statement's check returned something other than :class:`~theorems.registry.Evidence`."""
+
+
+def run_check(stmt: Statement, example) -> Evidence:
+    """``stmt.check(example)``, insisting on an :class:`Evidence` (a check that returns a bool
+    would otherwise fail later with an unrelated ``AttributeError``)."""
+    ev = stmt.check(example)
+    if not isinstance(ev, Evidence):
+        name = getattr(stmt.check, "__qualname__", repr(stmt.check))
+        raise CheckResultError(
+            f"{stmt.kind} {stmt.id!r}: its check {name}() returned {type(ev).__name__} {ev!r:.60}, "
+            f"not theorems.Evidence; return Evidence(holds=..., witness=..., bound=..., "
+            f"relation=..., summary=...)")
+    return ev
 
 
 def _settings(stmt: Statement, **kw) -> settings:
@@ -79,7 +171,7 @@ def check_statement(stmt: Statement, recorder: Recorder, strict: bool = False) -
     @given(data=st.data())
     def prop(data):
         ex = data.draw(stmt.strategy, label="example")
-        ev = stmt.check(ex)
+        ev = run_check(stmt, ex)
         note(f"{stmt.id} evidence: {ev.summary}")
         target(ev.target_score, label=f"{stmt.id} toward failure")
         recorder.observe(ev, ex)
@@ -129,7 +221,7 @@ def check_control(stmt: Statement, control: str, recorder: Recorder) -> None:
             if budget["after_first"] > extra:
                 seen[key] = False  # shrink budget spent: new candidates are not explored
                 return False
-        ev = stmt.check(ex)
+        ev = run_check(stmt, ex)
         recorder.observe(ev, ex)
         if not ev.holds and budget["after_first"] is None:
             budget["after_first"] = 0

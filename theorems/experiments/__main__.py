@@ -12,15 +12,27 @@ progress line per configuration goes to stderr.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+import tempfile
 import time
 
 STUDIES = ("figure1", "init-scale", "width")
+PROG = "python -m theorems.experiments"
+
+
+class UsageError(Exception):
+    """A bad argument, found before any study starts."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not usage + error
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m theorems.experiments",
+    p = _Parser(prog=PROG,
                                 description="Reproduce the paper's Figures 1-5 (Section 6, Appendix I).")
     p.add_argument("study", choices=STUDIES + ("all",),
                    help="figure1: Gaussian mixture, leaky slopes (Fig. 1); init-scale: Figs. 2-3; "
@@ -43,16 +55,58 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def check_out(out) -> None:
+    """``--out`` must be a folder this process can write ``experiments/`` into (checked by writing a
+    probe file there), so a long study cannot end in a failed write."""
+    out = os.fspath(out)
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"--out {out} is an existing file, not a folder")
+    target = os.path.join(out, "experiments")
+    try:
+        os.makedirs(target, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target, prefix=".write-probe-"):
+            pass
+    except OSError as e:
+        raise UsageError(f"cannot write to --out {out}: {e.strerror or e}") from None
+
+
+def check_mnist(folder) -> None:
+    """Read the MNIST files once (a missing, truncated or corrupt file fails here, not after
+    the studies before it have run)."""
+    import sim
+
+    try:
+        sim.mnist_binary(folder)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"--mnist {folder}: {e}") from None
+
+
+def check_args(args) -> None:
+    if args.runs is not None and args.runs < 1:
+        raise UsageError(f"--runs must be >= 1; got {args.runs}")
+    if args.sigma0 is not None:
+        if args.study not in ("figure1", "all"):
+            raise UsageError("--sigma0 applies to figure1 only")
+        if not (math.isfinite(args.sigma0) and args.sigma0 > 0):
+            raise UsageError(f"--sigma0 must be a number > 0; got {args.sigma0:g}")
+    if args.mnist is not None and args.study == "figure1":
+        raise UsageError("--mnist applies to init-scale and width only")
+    if args.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UsageError("--device cuda: torch sees no CUDA device (use --device cpu or auto)")
+    check_out(args.out)
+    if args.mnist is not None:
+        check_mnist(args.mnist)
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    if args.runs is not None and args.runs < 1:
-        print("--runs must be >= 1", file=sys.stderr)
-        return 2
-    if args.sigma0 is not None and args.study not in ("figure1", "all"):
-        print("--sigma0 applies to figure1 only", file=sys.stderr)
-        return 2
-    if args.mnist is not None and args.study == "figure1":
-        print("--mnist applies to init-scale and width only", file=sys.stderr)
+    try:
+        check_args(args)
+    except UsageError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     from . import figure1, init_scale, width
 

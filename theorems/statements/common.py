@@ -24,15 +24,15 @@ def run(problem: sim.Problem) -> sim.Trajectory:
 
 # initialisations per example for the statements that hold "w.p. >= 1 - delta over the init"
 # (with delta = 0.1 and alpha = 0.01, 8 inits reject when 4 or more fail; 32 when 9 or more do)
-INITS = {"ci": 8, "dev": 2, "thorough": 32}
+INITS = {"ci": 8, "search": 8, "dev": 2, "thorough": 32}
 # device for those batches: set from --theorems-device (tests/conftest.py) or $THEOREMS_DEVICE
 DEVICE = {"name": os.environ.get("THEOREMS_DEVICE", "cpu")}
 
 
 def inits_per_example() -> int:
-    from ..profiles import current_profile
+    from ..profiles import base_profile
 
-    return INITS.get(current_profile(), 8)
+    return INITS.get(base_profile(), 8)
 
 
 def run_inits(problem: sim.Problem, k: int | None = None) -> list:

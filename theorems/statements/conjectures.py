@@ -22,23 +22,54 @@ def normalised_margin_spread(tr, k: int) -> float:
     return float((q.max() - q.min()) / q.max()) if q.max() > 0 else math.inf
 
 
+# Q.1's finite-horizon form. The spread of the margins falls fast, then, where the margins reorder,
+# passes through a minimum and a bump before it decays like 1/log t (margins ~ log t + c_i). Seen
+# on the default strategy: at 400 tau about 1 draw in 600 had spread(T)/spread(T/10) of 1.02-1.23,
+# at 4000 tau about 1 in 1200 had 1.88 (four points of equal norm, p = 1e-4: the bump comes later
+# the smaller the c_i differ). Every one of them, run 10x-1000x longer, had a ratio of 0.79-0.86,
+# close to log(T/10)/log(T). Any fixed horizon can catch a bump, so the check is declared on the
+# regime the conjecture is about: the horizon is extended tenfold (up to Q1_MAX_EXTEND times)
+# until the order of the margins (which point has the largest and which the smallest) has not
+# changed over the last two decades [T/100, T]; the ratio is then taken over the last decade.
+# Where the order never settles within the cap, the ratio at the longest horizon is the verdict.
+Q1_HORIZON_TAU = 400.0
+Q1_MAX_EXTEND = 1000
+
+
+def margin_order_settled(tr, since: float = 0.01) -> bool:
+    """Whether ``argmax_i`` and ``argmin_i`` of the margins are the same at every checkpoint from
+    ``since`` times the horizon on."""
+    q = tr.margins[at_fraction(tr.steps, since):]
+    return bool((q.argmax(1) == q[-1].argmax()).all() and (q.argmin(1) == q[-1].argmin()).all())
+
+
 @conjecture(
     "Q.1", title="All training points reach the same normalised margin",
     text="Leaky ReLU, nearly-orthogonal data: y_i f(W(t), x_i) / ||W(t)||_F tends to the same value "
-         "for every i. Finite-horizon form: the relative spread of the margins is smaller at the "
-         "horizon T than at T/10.",
-    strategy=S.leaky_problems(horizon_tau=400.0), markers=("leaky",), max_examples=10,
+         "for every i. Finite-horizon form: once the order of the margins has settled (the points "
+         "with the largest and smallest margin unchanged over [T/100, T]; the horizon T, from "
+         "400 tau, is extended tenfold until it has, up to 1000x), the relative spread of the "
+         "margins is smaller at T than at T/10.",
+    strategy=S.leaky_problems(horizon_tau=Q1_HORIZON_TAU), markers=("leaky",), max_examples=10,
     source="Section 7 (open question); Lyu & Li (2019), Frei et al. (2022)")
 def margins_equalise(problem) -> Evidence:
-    tr = run(problem)
+    extend = 1
+    while True:
+        tr = run(problem if extend == 1 else problem.replace(steps=problem.steps * extend))
+        settled = margin_order_settled(tr)
+        if settled or extend >= Q1_MAX_EXTEND:
+            break
+        extend *= 10
     k0 = at_fraction(tr.steps, 0.1)
     s0, s1 = normalised_margin_spread(tr, k0), normalised_margin_spread(tr, -1)
     w = s1 / s0 if s0 > 0 else (0.0 if s1 == 0 else math.inf)
     k = tr.steps >= 1
     spread = [normalised_margin_spread(tr, i) for i in np.nonzero(k)[0]]
     return Evidence(holds=w <= 1.0, witness=w, bound=1.0, relation="<=",
-                    summary=f"margin spread {fmt(s0)} at T/10 -> {fmt(s1)} at T (ratio {fmt(w)})",
-                    details=describe(problem),
+                    summary=f"margin spread {fmt(s0)} at T/10 -> {fmt(s1)} at T = {int(tr.steps[-1])} "
+                            f"(ratio {fmt(w)}; horizon x{extend}, margin order "
+                            f"{'settled' if settled else 'not settled'})",
+                    details=describe(problem) | {"horizon_extended": extend, "order_settled": settled},
                     series=[series("Relative spread of the margins", "t (steps)", "(max - min) / max",
                                    [("spread", tr.steps[k], spread)], logx=True, logy=True)])
 
