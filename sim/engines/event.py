@@ -121,6 +121,8 @@ def _safe_horizon(Zt, Z0t, rhot, D, G, y, sqnorm, L, scale, cap):  # pragma: no 
                         v[a] += p
                 mag[a] += ga * abs(r_row[a])
         for a in range(m2):
+            if not math.isfinite(Zt[k, a]):  # a diverged run: leave it to the per-step kernel
+                return 1
             if v[a] == 0.0:
                 continue
             z = abs(Zt[k, a])
