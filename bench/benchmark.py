@@ -1,7 +1,7 @@
 """Engine benchmarks, printed as a compact table with ratios (these machines are shared and noisy,
 so ratios measured side by side mean more than absolute times).
 
-    python bench/benchmark.py            # full run (about a minute or two on one core)
+    python bench/benchmark.py            # full run (about three minutes on one core)
     python bench/benchmark.py --quick    # shorter horizons
     python bench/benchmark.py --device cuda --quick --skip-single   # GPU batched sweep only
     python bench/benchmark.py --event-only   # event vs fast vs reference only (about 2 minutes)
@@ -250,7 +250,7 @@ def bench_event(args, results: dict):
     print(f"targets: (a) {a:.1f}x >= 20x {'PASS' if a >= 20 else 'MISS'}; (b) {b:.1f}x >= 20x "
           f"{'PASS' if b >= 20 else 'MISS'}; (c) {c:.2f}x >= 1x (noise +-10%) {'PASS' if c >= 0.9 else 'MISS'}; "
           f"(d) {big['wall_s']:.1f} s {'< 60 s PASS' if big['wall_s'] < 60 else '>= 60 s MISS'}"
-          f"{' (quick: 1e7 steps)' if args.quick else ''}")
+          f"{' (quick: 1e5-step trajectories and 1e7 steps; the targets are for the full run)' if args.quick else ''}")
     results["event"] = rows
 
 
