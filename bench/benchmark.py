@@ -1,9 +1,10 @@
 """Engine benchmarks, printed as a compact table with ratios (these machines are shared and noisy,
 so ratios measured side by side mean more than absolute times).
 
-    python bench/benchmark.py            # full run (about a minute or two on one core)
+    python bench/benchmark.py            # full run (about three minutes on one core)
     python bench/benchmark.py --quick    # shorter horizons
     python bench/benchmark.py --device cuda --quick --skip-single   # GPU batched sweep only
+    python bench/benchmark.py --event-only   # event vs fast vs reference only (about 2 minutes)
 
 Measured, on the paper's Figure 1 size (n = 10, d = 784, m = 100, leaky gamma = 0.1, float64, the
 Section 6 Gaussian mixture, eta = 0.1), one thread (torch, numba, BLAS):
@@ -14,7 +15,12 @@ Section 6 Gaussian mixture, eta = 0.1), one thread (torch, numba, BLAS):
 3. the cost of recording checkpoints (about 40 log-spaced ones against 3) and of computing the
    derived quantities (loss, margins, stable ranks) on them;
 4. batched-engine throughput (trajectory-steps/s) for 1, 2, 4, ..., 256 initialisations, on cpu and
-   on cuda where there is one, against the fast engine run one trajectory at a time.
+   on cuda where there is one, against the fast engine run one trajectory at a time;
+5. the event-driven engine against fast and reference, side by side, over whole trajectories:
+   (a) Figure 1 size on nearly-orthogonal data meeting Theorem 4.1's conditions, 10^6 steps
+   (target event >= 20x fast); (b) ReLU on orthogonal data (>= 20x); (c) the ReLU chattering
+   regime, nearly-orthogonal data (no slower than fast); (d) 10^8 steps at n = 10, m = 100
+   (under 60 s). ``--event-only`` runs just this section.
 
 Times are the stepping time between the ``t = 0`` and ``t = steps`` checkpoint callbacks (setup such
 as drawing ``W(0)`` and, for the reference engine, the final least-squares recovery of ``rho`` is
@@ -184,6 +190,70 @@ def bench_batched(args, results: dict, devices: list[str], fast_rate: float | No
         results[f"batched_{dev}"] = {"horizon": horizon, "rows": rows}
 
 
+def event_cases(steps: int) -> dict:
+    """The event-engine benchmark problems at n = 10, d = 784, m = 100 (eta, sigma0 at the largest
+    values the theorems allow, p at the largest the data condition allows, so the conditions hold)."""
+    from theorems import conditions as cond
+
+    n, d, m = N, D, M
+    out = {}
+    near = sim.nearly_orthogonal(n, d, p=cond.max_p_leaky(1.0, 1.0, n, GAMMA) * (1 - 1e-6), seed=0)
+    eta, s0 = cond.eta_max(near, m), cond.sigma0_max(near, m, GAMMA)
+    assert cond.conditions_leaky(near, m, eta, s0, GAMMA).holds
+    out["a"] = ("(a) leaky 0.1, nearly orthogonal, Thm 4.1",
+                sim.Problem(near, m=m, eta=eta, sigma0=s0, steps=steps, gamma=GAMMA))
+    orth = sim.orthogonal(n, d, seed=0)
+    eta, s0 = cond.eta_max(orth, m), cond.sigma0_max(orth, m)
+    assert cond.conditions_relu(orth, m, eta, s0).holds
+    out["b"] = ("(b) ReLU, orthogonal, Thm 4.3", sim.Problem(orth, m=m, eta=eta, sigma0=s0, steps=steps))
+    chat = sim.nearly_orthogonal(n, d, p=cond.max_p_relu(1.0, 1.0, n) * (1 - 1e-6), seed=0)
+    eta, s0 = cond.eta_max(chat, m), cond.sigma0_max(chat, m)
+    assert cond.conditions_relu(chat, m, eta, s0).holds
+    out["c"] = ("(c) ReLU, nearly orthogonal (chattering)",
+                sim.Problem(chat, m=m, eta=eta, sigma0=s0, steps=steps))
+    return out
+
+
+def bench_event(args, results: dict):
+    steps = 10**5 if args.quick else 10**6
+    ref_steps = 200 if args.quick else 1000
+    long_steps = 10**7 if args.quick else 10**8
+    for e in ("fast", "event", "reference"):  # warm up: numba compile or cache load, torch first calls
+        sim.simulate(figure1_problem(20), e)
+    section(f"event engine vs fast vs reference, whole trajectories, n={N} d={D} m={M}, 1 thread")
+    print(f"{'case':<44}{'ref st/s':>10}{'fast st/s':>11}{'event st/s':>12}{'ev/fast':>9}{'ev/ref':>9}"
+          f"{'reduced':>9}{'rel.err':>9}")
+    rows = {}
+    for key, (label, pr) in event_cases(steps).items():
+        fast, ev = timed_side_by_side([(pr, "fast", {}), (pr, "event", {})], args.repeats)
+        ref = timed(pr.replace(steps=ref_steps, n_log=2), "reference", 1)
+        r_f, r_e, r_r = steps / fast["step_s"], steps / ev["step_s"], ref_steps / ref["step_s"]
+        tf, te = fast["out"], ev["out"]
+        err = max(float(np.abs(te.preactivation - tf.preactivation).max() / np.abs(tf.preactivation).max()),
+                  float(np.abs(te.rho - tf.rho).max() / np.abs(tf.rho).max()))
+        red = te.info["reduced_steps"] / steps
+        print(f"{label:<44}{fmt_rate(r_r):>10}{fmt_rate(r_f):>11}{fmt_rate(r_e):>12}{r_e / r_f:>8.1f}x"
+              f"{r_e / r_r:>8.0f}x{red * 100:>8.1f}%{err:>9.1e}")
+        rows[key] = {"label": label, "steps": steps, "reference_steps_per_s": r_r, "fast_steps_per_s": r_f,
+                     "event_steps_per_s": r_e, "event_over_fast": r_e / r_f, "event_over_reference": r_e / r_r,
+                     "fast_wall_s": fast["wall_s"], "event_wall_s": ev["wall_s"], "reduced_fraction": red,
+                     "max_rel_err_vs_fast": err, "event_info": {k: v for k, v in te.info.items()}}
+        del fast, ev, tf, te
+    pr = event_cases(long_steps)["a"][1]
+    big = timed(pr, "event", 1)
+    print(f"(d) {long_steps:.0e} steps, case (a) problem, event engine: stepping {big['step_s']:.1f} s, "
+          f"wall {big['wall_s']:.1f} s ({long_steps / big['step_s'] / 1e6:.1f}M steps/s; "
+          f"{big['out'].info['windows']} reduced windows; final loss {big['out'].loss[-1]:.3e})")
+    rows["d"] = {"steps": long_steps, "step_s": big["step_s"], "wall_s": big["wall_s"],
+                 "event_info": dict(big["out"].info)}
+    a, b, c = rows["a"]["event_over_fast"], rows["b"]["event_over_fast"], rows["c"]["event_over_fast"]
+    print(f"targets: (a) {a:.1f}x >= 20x {'PASS' if a >= 20 else 'MISS'}; (b) {b:.1f}x >= 20x "
+          f"{'PASS' if b >= 20 else 'MISS'}; (c) {c:.2f}x >= 1x (noise +-10%) {'PASS' if c >= 0.9 else 'MISS'}; "
+          f"(d) {big['wall_s']:.1f} s {'< 60 s PASS' if big['wall_s'] < 60 else '>= 60 s MISS'}"
+          f"{' (quick: 1e5-step trajectories and 1e7 steps; the targets are for the full run)' if args.quick else ''}")
+    results["event"] = rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="shorter horizons (about a minute)")
@@ -191,6 +261,8 @@ def main(argv=None):
                     help="devices for the batched sweep: all (cpu, plus cuda if present), cpu, cuda")
     ap.add_argument("--skip-single", action="store_true",
                     help="skip the single-trajectory, 10^6-step and checkpoint sections")
+    ap.add_argument("--event-only", action="store_true",
+                    help="run only the event-engine section (event vs fast vs reference, 10^8 steps)")
     ap.add_argument("--repeats", type=int, default=None, help="best of this many runs (default 3, quick 2)")
     ap.add_argument("--json", default=None, help="also write the numbers to this JSON file")
     args = ap.parse_args(argv)
@@ -209,8 +281,13 @@ def main(argv=None):
           f"{'; quick' if args.quick else ''}")
     results: dict = {"quick": args.quick, "repeats": args.repeats}
     t0 = time.perf_counter()
-    fast_rate = None if args.skip_single else bench_single(args, results)
-    bench_batched(args, results, devices, fast_rate)
+    if args.event_only:
+        bench_event(args, results)
+    else:
+        fast_rate = None if args.skip_single else bench_single(args, results)
+        bench_batched(args, results, devices, fast_rate)
+        if not args.skip_single:
+            bench_event(args, results)
 
     section("summary")
     if "single" in results:
@@ -220,7 +297,11 @@ def main(argv=None):
         ck = results["checkpoints"]
         print(f"checkpoints: {ck['per_checkpoint_s'] * 1e6:.1f} us each; ~40 vs 3 measured side by side: "
               f"{ck['overhead_40'] * 100:+.1f}% step time (run-to-run noise here is about +-15%)")
-    for dev in devices:
+    if "event" in results:
+        ev = results["event"]
+        print("event/fast: " + ", ".join(f"({k}) {ev[k]['event_over_fast']:.1f}x" for k in "abc")
+              + f"; {ev['d']['steps']:.0e} steps in {ev['d']['wall_s']:.1f} s")
+    for dev in devices if not args.event_only else []:
         rows = results[f"batched_{dev}"]["rows"]
         best = max(rows, key=lambda r: r["traj_steps_per_s"])
         print(f"batched {dev}: {fmt_rate(rows[0]['traj_steps_per_s']).strip()} traj-steps/s at 1 init -> "

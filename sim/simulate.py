@@ -10,7 +10,7 @@ from .errors import ProblemError
 from .problem import Problem
 from .trajectory import Trajectory
 
-ENGINES = ("reference", "fast", "batched")
+ENGINES = ("reference", "fast", "event", "batched")
 DEVICES = ("cpu", "cuda", "auto")
 
 
@@ -27,15 +27,16 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def simulate(problem: Problem, engine: str = "fast", seeds: Sequence[int] | None = None,
+def simulate(problem: Problem, engine: str = "event", seeds: Sequence[int] | None = None,
              device: str = "cpu", progress=None) -> Trajectory | list[Trajectory]:
     """Run gradient descent (3.2) on ``problem``.
 
     With ``seeds=None`` returns one :class:`Trajectory` from ``problem.seed``; with a sequence of
     seeds returns one trajectory per seed (the ``batched`` engine runs them all in one call; the
-    others run them one at a time). ``device`` applies to the batched engine (the reference and
-    fast engines run on the CPU). ``progress(t, steps)`` is called at every checkpoint.
-    Engine and device are validated before anything runs.
+    others run them one at a time). ``device`` applies to the batched engine (the reference, fast
+    and event engines run on the CPU). ``progress(t, steps)`` is called at every checkpoint.
+    Engine and device are validated before anything runs. The default ``event`` engine is exact GD
+    like the others and never slower than ``fast`` on the CPU (see :mod:`sim.engines.event`).
     """
     if not isinstance(problem, Problem):
         raise ProblemError(f"expected a sim.Problem; got {type(problem).__name__}")
@@ -56,6 +57,8 @@ def simulate(problem: Problem, engine: str = "fast", seeds: Sequence[int] | None
         return out[0] if seeds is None else out
     if engine == "fast":
         from .engines import fast as mod
+    elif engine == "event":
+        from .engines import event as mod
     else:
         from .engines import reference as mod
     if seeds is None:

@@ -127,8 +127,16 @@ class Trajectory:
     @cached_property
     def stable_rank(self) -> np.ndarray:
         """Stable ranks ``SR(W_{+1}), SR(W_{-1}), SR(W)`` at each checkpoint, shape (K, 3)."""
-        m = self.problem.m
+        m, d = self.problem.m, self.problem.d
         out = np.empty((len(self.steps), 3))
+        if d < m:
+            # W^T W (d x d) has the nonzero eigenvalues of W W^T (2m x 2m) and the same trace: the
+            # eigensolver then works on the smaller matrix (small d and wide layers: 100x cheaper)
+            for k in range(len(self.steps)):
+                W = self.weights(k).reshape(2 * m, d)
+                for c, A in enumerate((W[:m], W[m:], W)):
+                    out[k, c] = stable_rank_from_gram(A.T @ A)
+            return out
         for k, g in enumerate(self._grams):
             out[k] = (stable_rank_from_gram(g[:m, :m]), stable_rank_from_gram(g[m:, m:]),
                       stable_rank_from_gram(g))

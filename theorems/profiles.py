@@ -1,7 +1,8 @@
 """Hypothesis profiles for the suite, chosen with Hypothesis's own ``--hypothesis-profile``.
 
-- ``ci`` (the default): 30 examples per statement, horizons of about 10^3-10^5 steps, so the
-  whole ``pytest -n auto`` run stays well under 10 minutes on 2 cores. **Derandomized**
+- ``ci`` (the default): 30 examples per statement, horizons of about 10^3-10^5 steps (10x longer,
+  up to 4 10^6, for the limit and rate statements: ``LIMIT_HORIZON_SCALE``), so the whole
+  ``pytest -n auto`` run stays well under 10 minutes on 2 cores. **Derandomized**
   (Hypothesis's ``derandomize=True``: each test's search is seeded from a hash of the test), so one
   commit gives the same examples, and so the same verdicts, run after run and clone after clone;
   Hypothesis then keeps no example database (``derandomize`` implies ``database=None``), and a
@@ -38,6 +39,12 @@ settings.register_profile("dev", max_examples=3, deadline=None, suppress_health_
 # horizon multiplier per profile: strategies scale their number of steps by it
 HORIZON_SCALE = {"ci": 1, "search": 1, "dev": 1, "thorough": 10}
 SEEDED = "+seed"  # suffix of a derandomized profile re-registered with a user's --hypothesis-seed
+
+# statements whose checks are limits or rates (``limit=True`` in their strategies) run horizons this
+# many times longer again, in every profile: a longer horizon is what makes a finite-horizon check
+# of a limit sharp, and on their (frozen-pattern) problems the event engine makes the extra steps
+# nearly free (tests/sim, bench/benchmark.py --event-only)
+LIMIT_HORIZON_SCALE = 10
 
 
 def current_profile() -> str:

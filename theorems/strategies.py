@@ -19,9 +19,10 @@ import sim
 
 from . import conditions as cond
 from .constants import C, DELTA, R_MAX
-from .profiles import horizon_scale
+from .profiles import LIMIT_HORIZON_SCALE, horizon_scale
 
 MAX_STEPS = 400_000
+MAX_STEPS_LIMIT = LIMIT_HORIZON_SCALE * MAX_STEPS  # the cap for limit and rate statements
 
 
 # ---------------------------------------------------------------------------------------------
@@ -98,9 +99,12 @@ def _sigma0_fraction(frac):
     return st.one_of(st.just(hi), st.floats(lo, hi)) if hi == 1.0 else st.floats(lo, hi)
 
 
-def _steps(data, m, eta, horizon_tau, Rref):
+def _steps(data, m, eta, horizon_tau, Rref, limit=False):
+    """``horizon_tau`` time units, times the profile's scale, times ``LIMIT_HORIZON_SCALE`` for a
+    ``limit`` (limit or rate) statement; capped at ``MAX_STEPS`` (``MAX_STEPS_LIMIT``)."""
     unit = data.n * m / (eta * Rref ** 2)
-    return int(min(MAX_STEPS, math.ceil(horizon_tau * horizon_scale() * unit)))
+    scale = horizon_scale() * (LIMIT_HORIZON_SCALE if limit else 1)
+    return int(min(MAX_STEPS_LIMIT if limit else MAX_STEPS, math.ceil(horizon_tau * scale * unit)))
 
 
 def _dense(data, m, eta, dense_tau):
@@ -115,9 +119,10 @@ def _dense(data, m, eta, dense_tau):
 def leaky_problems(draw, n_range=(2, 8), m_range=(1, 16), gamma_range=(0.05, 0.95),
                    horizon_tau=400.0, dense_tau=0.0, orthogonal: bool | None = None,
                    eta_frac=(0.1, 1.0), n_log=40, gamma=None, both_classes=True,
-                   min_per_class=1, sigma0_frac=SIGMA0_FRAC):
+                   min_per_class=1, sigma0_frac=SIGMA0_FRAC, limit=False):
     """A :class:`sim.Problem` meeting Theorem 4.1's conditions (B.2)-(B.4) with ``C``, ``delta``.
-    Horizon ``horizon_tau * tau`` steps; checkpoints at every step up to ``dense_tau * tau``."""
+    Horizon ``horizon_tau * tau`` steps (``LIMIT_HORIZON_SCALE`` times more with ``limit``);
+    checkpoints at every step up to ``dense_tau * tau``."""
     g = draw(st.floats(*gamma_range), label="gamma") if gamma is None else gamma
     data = draw(nearly_orthogonal_data(n_range, p_max_fn=lambda Rmin, R, n: cond.max_p_leaky(Rmin, R, n, g),
                                        orthogonal=orthogonal, both_classes=both_classes,
@@ -125,7 +130,7 @@ def leaky_problems(draw, n_range=(2, 8), m_range=(1, 16), gamma_range=(0.05, 0.9
     m = draw(st.integers(*m_range), label="m")
     eta = draw(st.floats(*eta_frac), label="eta / eta_max") * cond.eta_max(data, m)
     sigma0 = draw(_sigma0_fraction(sigma0_frac), label="sigma0 / sigma0_max") * cond.sigma0_max(data, m, g)
-    steps = _steps(data, m, eta, horizon_tau, data.Rmax)
+    steps = _steps(data, m, eta, horizon_tau, data.Rmax, limit)
     return sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=steps, gamma=g, n_log=n_log,
                        seed=draw(st.integers(0, 2**31 - 1), label="init seed"),
                        extra_checkpoints=_dense(data, m, eta, dense_tau))
@@ -138,15 +143,16 @@ def relu_width_min(n: int) -> int:
 @st.composite
 def relu_problems(draw, n_range=(2, 6), extra_m=(0, 24), horizon_tau=300.0, dense_tau=0.0,
                   orthogonal: bool | None = None, eta_frac=(0.5, 1.0), n_log=40, both_classes=True,
-                  extra_d=(0, 24), min_per_class=1, sigma0_frac=SIGMA0_FRAC):
+                  extra_d=(0, 24), min_per_class=1, sigma0_frac=SIGMA0_FRAC, limit=False):
     """A :class:`sim.Problem` meeting Theorem 4.3's conditions (E.2)-(E.4): ReLU, ``m >= C log(n/delta)``.
-    Horizon ``horizon_tau * n m / (eta Rmin^2)`` steps (the unit of Lemma F.2's T)."""
+    Horizon ``horizon_tau * n m / (eta Rmin^2)`` steps (the unit of Lemma F.2's T), ``LIMIT_HORIZON_SCALE``
+    times more with ``limit``."""
     data = draw(nearly_orthogonal_data(n_range, extra_d, p_max_fn=cond.max_p_relu, orthogonal=orthogonal,
                                        both_classes=both_classes, min_per_class=min_per_class))
     m = relu_width_min(data.n) + draw(st.integers(*extra_m), label="m - m_min")
     eta = draw(st.floats(*eta_frac), label="eta / eta_max") * cond.eta_max(data, m)
     sigma0 = draw(_sigma0_fraction(sigma0_frac), label="sigma0 / sigma0_max") * cond.sigma0_max(data, m)
-    steps = _steps(data, m, eta, horizon_tau, data.Rmin)
+    steps = _steps(data, m, eta, horizon_tau, data.Rmin, limit)
     return sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=steps, gamma=0.0, n_log=n_log,
                        seed=draw(st.integers(0, 2**31 - 1), label="init seed"),
                        extra_checkpoints=_dense(data, m, eta, dense_tau))
@@ -212,7 +218,7 @@ def with_correlated_data(draw, base, **kw):
     eta = p.eta / cond.eta_max(p.data, p.m) * cond.eta_max(data, p.m)
     sigma0 = p.sigma0 / cond.sigma0_max(p.data, p.m, p.gamma) * cond.sigma0_max(data, p.m, p.gamma)
     units = p.steps / (p.n * p.m / (p.eta * p.data.Rmax ** 2))
-    steps = int(min(MAX_STEPS, math.ceil(units * data.n * p.m / (eta * data.Rmax ** 2))))
+    steps = int(min(max(MAX_STEPS, p.steps), math.ceil(units * data.n * p.m / (eta * data.Rmax ** 2))))
     dense = tuple(c for c in p.extra_checkpoints if c <= steps)
     return sim.Problem(data, m=p.m, eta=eta, sigma0=sigma0, steps=steps, gamma=p.gamma,
                        seed=p.seed, n_log=p.n_log, extra_checkpoints=dense)
@@ -227,7 +233,7 @@ def with_leaky(draw, base, gamma=(0.2, 0.9)):
 
 @st.composite
 def standard_basis_relu_problems(draw, n_range=(2, 8), extra_d=(0, 10), extra_m=(0, 24),
-                                 horizon_tau=2000.0, eta_frac=(0.5, 1.0), n_log=60):
+                                 horizon_tau=2000.0, eta_frac=(0.5, 1.0), n_log=60, limit=False):
     """Lemma F.3's setting: ``x_i = e_i`` in ``R^d``, the first half labelled +1, ReLU, with ``m``,
     ``eta`` and ``sigma0`` inside Theorem 4.3's conditions. Horizon in units of ``nm/(eta Rmin^2)``."""
     n = draw(st.integers(*n_range), label="n")
@@ -235,5 +241,5 @@ def standard_basis_relu_problems(draw, n_range=(2, 8), extra_d=(0, 10), extra_m=
     m = relu_width_min(n) + draw(st.integers(*extra_m), label="m - m_min")
     eta = draw(st.floats(*eta_frac), label="eta / eta_max") * cond.eta_max(data, m)
     sigma0 = draw(_sigma0_fraction(SIGMA0_FRAC), label="sigma0 / sigma0_max") * cond.sigma0_max(data, m)
-    return sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=_steps(data, m, eta, horizon_tau, data.Rmin),
+    return sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=_steps(data, m, eta, horizon_tau, data.Rmin, limit),
                        gamma=0.0, n_log=n_log, seed=draw(st.integers(0, 2**31 - 1), label="init seed"))

@@ -16,7 +16,7 @@ from .simtest_support import (assert_trajectories_close, datasets, describe, pro
 
 import sim
 
-ENGINES = ("reference", "fast", "batched")
+ENGINES = ("reference", "fast", "event", "batched")
 
 
 def _all_engines(pr: sim.Problem) -> dict[str, sim.Trajectory]:
@@ -31,6 +31,7 @@ def test_engines_agree_full_batch(pr):
     assert_trajectories_close(runs["fast"], runs["reference"], label=describe(pr))
     assert_trajectories_close(runs["batched"], runs["reference"], label=describe(pr))
     assert_trajectories_close(runs["batched"], runs["fast"], label=describe(pr))
+    assert_trajectories_close(runs["event"], runs["reference"], label=describe(pr))
 
 
 @sim_settings(max_examples=10)
@@ -48,7 +49,7 @@ def test_engines_agree_exactly_orthogonal_sigma0_zero(pr):
     """Exactly orthogonal data and ``W(0) = 0``: every pre-activation starts exactly at 0, so the
     convention ``sigma'(0) = 1`` decides the first step. The engines must agree here too."""
     runs = _all_engines(pr)
-    for e in ("fast", "batched"):
+    for e in ("fast", "event", "batched"):
         assert_trajectories_close(runs[e], runs["reference"], label=describe(pr))
 
 
@@ -97,7 +98,7 @@ def test_zero_steps_and_single_point():
     for steps in (0, 5):
         pr = sim.Problem(ds, m=2, eta=0.5, sigma0=0.1, steps=steps, gamma=0.2, seed=3)
         runs = _all_engines(pr)
-        for e in ("fast", "batched"):
+        for e in ("fast", "event", "batched"):
             assert_trajectories_close(runs[e], runs["reference"])
         assert runs["fast"].steps[-1] == steps
 

@@ -102,7 +102,7 @@ def good_problem():
 
 
 BAD_CALLS = [
-    ("unknown engine", dict(engine="numpy"), r"unknown engine 'numpy'; choose one of \('reference', 'fast', 'batched'\)"),
+    ("unknown engine", dict(engine="numpy"), r"unknown engine 'numpy'; choose one of \('reference', 'fast', 'event', 'batched'\)"),
     ("unknown device", dict(engine="batched", device="tpu"), r"unknown device 'tpu'; choose one of \('cpu', 'cuda', 'auto'\)"),
     ("unknown device fast", dict(engine="fast", device="gpu"), r"unknown device 'gpu'"),
     ("empty seeds", dict(engine="batched", seeds=[]), r"seeds must be a non-empty sequence of integers >= 0"),

@@ -17,9 +17,10 @@ from ..registry import Evidence
 
 
 def run(problem: sim.Problem) -> sim.Trajectory:
-    """The fast (coefficient-space) engine; it agrees with the reference engine to round-off
-    (tests/sim)."""
-    return sim.simulate(problem, engine="fast")
+    """The event-driven engine (exact GD, O(n^2) per step while the activation pattern provably
+    cannot change, the fast engine's per-step kernel around switches); it agrees with the fast and
+    reference engines to round-off (tests/sim)."""
+    return sim.simulate(problem, engine="event")
 
 
 # initialisations per example for the statements that hold "w.p. >= 1 - delta over the init"
@@ -37,7 +38,7 @@ def inits_per_example() -> int:
 
 def run_inits(problem: sim.Problem, k: int | None = None) -> list:
     """``k`` initialisations (seeds ``seed .. seed + k - 1``) of the same data and hyperparameters:
-    one batched call on a GPU, the fast engine one at a time on the CPU (faster there; the
+    one batched call on a GPU, the event engine one at a time on the CPU (faster there; the
     engines agree to round-off)."""
     k = inits_per_example() if k is None else k
     seeds = [problem.seed + s for s in range(k)]
@@ -45,7 +46,7 @@ def run_inits(problem: sim.Problem, k: int | None = None) -> list:
 
     if resolve_device(DEVICE["name"]) == "cuda":
         return sim.simulate(problem, engine="batched", seeds=seeds, device="cuda")
-    return sim.simulate(problem, engine="fast", seeds=seeds)
+    return sim.simulate(problem, engine="event", seeds=seeds)
 
 
 def check_over_inits(problem: sim.Problem, per_init, summary, series_of):

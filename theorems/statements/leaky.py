@@ -124,7 +124,7 @@ def _sr_series(tr):
 
 def _c3_strategy():
     # m >= 2: with one neuron per sign W_j has rank one and SR(W_j) = 1 trivially
-    return S.leaky_problems(horizon_tau=400.0, n_range=(2, 8), m_range=(2, 16))
+    return S.leaky_problems(horizon_tau=400.0, n_range=(2, 8), m_range=(2, 16), limit=True)
 
 
 @statement(
@@ -134,7 +134,7 @@ def _c3_strategy():
     hypotheses=LEAKY_HYPS, constants=LEAKY_CONSTS + (C_PRIME, SR_RATE_K, SR_HORIZON_TOL),
     markers=("leaky", "statement"),
     controls={"relu": S.with_relu(S.leaky_problems(horizon_tau=400.0, n_range=(6, 8), m_range=(4, 16),
-                                                   min_per_class=3, sigma0_frac=(0.1, 1.0)))},
+                                                   min_per_class=3, sigma0_frac=(0.1, 1.0), limit=True))},
     source="Lemma C.3 (Appendix C); Theorem 4.1 second bullet")
 def check_C3(problem) -> Evidence:
     """Finite-horizon form: ``SR(W_j(t)) - 1 <= K / log t`` at every checkpoint ``t >= T1`` and
@@ -277,7 +277,7 @@ def norm_slope_witness(tr):
 
 
 def _thm41_strategy():
-    return S.leaky_problems(horizon_tau=400.0, n_range=(2, 6), m_range=(2, 10))
+    return S.leaky_problems(horizon_tau=400.0, n_range=(2, 6), m_range=(2, 10), limit=True)
 
 
 @statement(
@@ -293,7 +293,7 @@ def _thm41_strategy():
     # ReLU with one point per class: a neuron inactive on its class's point at init never moves,
     # so its norm stops growing (each of the 2m neurons is dead with probability 1/2)
     controls={"relu": S.with_relu(S.leaky_problems(horizon_tau=400.0, n_range=(2, 2), m_range=(4, 10),
-                                                   sigma0_frac=(0.1, 1.0))),
+                                                   sigma0_frac=(0.1, 1.0), limit=True)),
               "large_sigma0": S.with_large_sigma0(_thm41_strategy(), factor=(500.0, 5000.0))},
     source="Theorem 4.1 (Section 4); proofs in Appendices B-D")
 def check_thm41(problem) -> Evidence:

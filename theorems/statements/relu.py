@@ -24,7 +24,7 @@ RELU_CONSTS = (C, DELTA, R_MAX)
 # Lemma E.1
 # ---------------------------------------------------------------------------------------------
 def _e1_strategy():
-    return S.relu_problems(horizon_tau=100.0, dense_tau=3.0)
+    return S.relu_problems(horizon_tau=100.0, dense_tau=3.0, limit=True)
 
 
 def _e1_setup(problem):
@@ -57,7 +57,7 @@ def _e1_series(tr, A0, k, rb, lo, hi):
                    ("c3 log(1 + ...)", t, E1_C3.value * hi[:, i])], logx=True)
 
 
-E1_CORRELATED = S.with_correlated_data(S.relu_problems(horizon_tau=100.0, sigma0_frac=(0.1, 1.0)),
+E1_CORRELATED = S.with_correlated_data(S.relu_problems(horizon_tau=100.0, sigma0_frac=(0.1, 1.0), limit=True),
                                        rho_corr=(0.8, 0.99))
 
 
@@ -149,7 +149,7 @@ def check_E1_iv(problem) -> Evidence:
 # Lemma F.2 (mutually orthogonal data)
 # ---------------------------------------------------------------------------------------------
 def _f2_strategy():
-    return S.relu_problems(orthogonal=True, horizon_tau=2000.0, n_log=60)
+    return S.relu_problems(orthogonal=True, horizon_tau=2000.0, n_log=60, limit=True)
 
 
 def _f2_T(problem) -> float:
@@ -259,7 +259,7 @@ def check_F2_limit(problem) -> Evidence:
 # Theorem 4.3
 # ---------------------------------------------------------------------------------------------
 def _thm43_strategy():
-    return S.relu_problems(horizon_tau=300.0)
+    return S.relu_problems(horizon_tau=300.0, limit=True)
 
 
 @statement(
@@ -270,7 +270,7 @@ def _thm43_strategy():
     constants=RELU_CONSTS + (C_SR_RELU, C_KAPPA, LOSS_RATE_K, ALPHA_TEST), markers=("relu", "statement"),
     # a large init dominates W for the whole horizon; SR of an m x d Gaussian matrix is about
     # m d / (sqrt m + sqrt d)^2, above C_SR once d >= 20
-    controls={"large_sigma0": S.with_large_sigma0(S.relu_problems(horizon_tau=300.0, extra_d=(20, 40)),
+    controls={"large_sigma0": S.with_large_sigma0(S.relu_problems(horizon_tau=300.0, extra_d=(20, 40), limit=True),
                                                   factor=(2e3, 2e4))},
     source="Theorem 4.3 (Section 4); proofs in Appendices E-G")
 def check_thm43(problem) -> Evidence:
@@ -329,7 +329,7 @@ def _sr(A) -> float:
 
 
 def _f3_strategy():
-    return S.standard_basis_relu_problems()
+    return S.standard_basis_relu_problems(limit=True)
 
 
 @statement(
