@@ -75,13 +75,13 @@ def test_nearly_orthogonal_data_stays_within_p_max(data):
 @given(S.leaky_problems(limit=True), S.relu_problems(limit=True))
 def test_limit_statements_get_horizons_limit_scale_times_longer(leaky, relu):
     """``limit=True`` (the limit and rate statements) multiplies the horizon by
-    ``LIMIT_HORIZON_SCALE`` on top of the profile's scale, capped at ``MAX_STEPS_LIMIT``."""
+    ``LIMIT_HORIZON_SCALE`` (10 in ci) on top of the profile's scale, capped at ``MAX_STEPS_LIMIT``."""
     import math
 
-    from theorems.profiles import LIMIT_HORIZON_SCALE, horizon_scale
+    from theorems.profiles import horizon_scale, limit_horizon_scale
 
     for p, tau, R in ((leaky, 400.0, leaky.data.Rmax), (relu, 300.0, relu.data.Rmin)):
         unit = p.n * p.m / (p.eta * R ** 2)
-        want = min(S.MAX_STEPS_LIMIT, math.ceil(tau * horizon_scale() * LIMIT_HORIZON_SCALE * unit))
+        want = min(S.MAX_STEPS_LIMIT, math.ceil(tau * horizon_scale() * limit_horizon_scale() * unit))
         assert p.steps == want
         assert S._steps(p.data, p.m, p.eta, tau, R) == min(S.MAX_STEPS, math.ceil(tau * horizon_scale() * unit))

@@ -19,10 +19,10 @@ import sim
 
 from . import conditions as cond
 from .constants import C, DELTA, R_MAX
-from .profiles import LIMIT_HORIZON_SCALE, horizon_scale
+from .profiles import LIMIT_HORIZON_MAX, horizon_scale, limit_horizon_scale
 
 MAX_STEPS = 400_000
-MAX_STEPS_LIMIT = LIMIT_HORIZON_SCALE * MAX_STEPS  # the cap for limit and rate statements
+MAX_STEPS_LIMIT = LIMIT_HORIZON_MAX * MAX_STEPS  # the cap for limit and rate statements
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,10 +100,11 @@ def _sigma0_fraction(frac):
 
 
 def _steps(data, m, eta, horizon_tau, Rref, limit=False):
-    """``horizon_tau`` time units, times the profile's scale, times ``LIMIT_HORIZON_SCALE`` for a
-    ``limit`` (limit or rate) statement; capped at ``MAX_STEPS`` (``MAX_STEPS_LIMIT``)."""
+    """``horizon_tau`` time units, times the profile's scale, times the profile's
+    ``LIMIT_HORIZON_SCALE`` for a ``limit`` (limit or rate) statement; capped at ``MAX_STEPS``
+    (``MAX_STEPS_LIMIT``)."""
     unit = data.n * m / (eta * Rref ** 2)
-    scale = horizon_scale() * (LIMIT_HORIZON_SCALE if limit else 1)
+    scale = horizon_scale() * (limit_horizon_scale() if limit else 1)
     return int(min(MAX_STEPS_LIMIT if limit else MAX_STEPS, math.ceil(horizon_tau * scale * unit)))
 
 
