@@ -219,12 +219,14 @@ def leaky_C_data(R: float, c1_floor: float) -> float:
     return 2.0 / (c1_floor * R ** 2)
 
 
-def d2_loss_bound(t, regime: LeakyRegime, gamma: float, eta: float, norms, n: int, m: int):
+def d2_loss_bound(t, regime: LeakyRegime, gamma: float, eta: float, norms, n: int, m: int,
+                  C_prime: float | None = None):
     """Lemma D.2's explicit bound (lines 600-612, (D.6); DERIVED-CONSTANTS row f, checked), for
     ``t >= T1 = u_star tau``: ``L_S(t) <= (1/n) sum_i e^{(1+gamma)beta} (1 + (1+gamma^2)(1+kappa)
     eta ||x_i||^2 e^{-C_i} (t - T1)/(2nm))^{-(1-kappa)/(1+kappa)}`` with ``C_i = (1+gamma)((1+kappa)
     C' + beta)``, ``kappa = p n/(gamma^2 c1 Rmin^2)`` (the paper's (D.6) form, n not n-1)."""
-    k, b, C1 = regime.kappa, regime.beta, regime.u_star
+    k, b = regime.kappa, regime.beta
+    C1 = regime.u_star if C_prime is None else C_prime
     T1 = 0.0  # t is measured from T1 by the caller
     Ci = (1 + gamma) * ((1 + k) * C1 + b)
     a = (1 + gamma ** 2) * (1 + k) * eta * np.asarray(norms) ** 2 * math.exp(-Ci) / (2 * n * m)
