@@ -141,13 +141,18 @@ def a1_event(problem, seed: int | None = None, delta: float = DELTA.value) -> Co
     (inner) ``max |<w_{j,r}(0), x_i>| <= sqrt(2 log(8mn/delta)) sigma0 Rmax``. The proofs of
     Sections B-G hold on this event; a check reports inits outside it separately."""
     p = problem
-    W = p.init_weights(p.seed if seed is None else seed)
+    return a1_event_of(p.init_weights(p.seed if seed is None else seed), p.data.X, p.sigma0, delta)
+
+
+def a1_event_of(W: np.ndarray, X: np.ndarray, sigma0: float, delta: float = DELTA.value) -> Conditions:
+    """:func:`a1_event` on given weights ``W`` (2, m, d) and data ``X`` (n, d)."""
+    m, d, n = W.shape[1], W.shape[2], X.shape[0]
     sq = (W ** 2).sum(-1)
-    s2d = p.sigma0 ** 2 * p.d
+    s2d = sigma0 ** 2 * d
     lo = float(sq.min() / (s2d / 2)) if s2d > 0 else 1.0
     hi = float((1.5 * s2d) / sq.max()) if sq.max() > 0 else 1.0
-    ip = float(np.abs(W @ p.data.X.T).max())
-    bound = math.sqrt(2 * math.log(8 * p.m * p.n / delta)) * p.sigma0 * p.data.Rmax
+    ip = float(np.abs(W @ X.T).max())
+    bound = math.sqrt(2 * math.log(8 * m * n / delta)) * sigma0 * float(np.linalg.norm(X, axis=1).max())
     return Conditions("Lemma A.1 event", (
         Condition("norm_low", "||w_{j,r}(0)||^2 >= sigma0^2 d / 2", lo, 1.0),
         Condition("norm_high", "||w_{j,r}(0)||^2 <= 3 sigma0^2 d / 2", hi, 1.0),

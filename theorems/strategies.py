@@ -170,6 +170,41 @@ def a1_event_seed(problem: sim.Problem, tries: int = 64) -> tuple[int, int]:
     raise ValueError(f"no init among {tries} seeds meets Lemma A.1's event: A.1 fails here")
 
 
+@st.composite
+def leaky_norms(draw, n: int, R_max: float = R_MAX_LEAKY):
+    """As :func:`norms`, with ``R`` drawn as 1, ``R_max`` (the corners) or in between."""
+    scale = draw(st.floats(0.5, 2.0), label="norm scale")
+    R = draw(st.one_of(st.just(1.0), st.just(float(R_max)), st.floats(1.0, R_max)), label="R")
+    f = [draw(st.floats(1.0, R)) for _ in range(n)]
+    if n >= 2:
+        f[0], f[-1] = 1.0, R
+    return scale * np.asarray(f)
+
+
+def leaky_corners(horizon_steps: int = 2000) -> list:
+    """The corners of the leaky search as explicit problems (issue 10's @examples): m = 1, gamma
+    near 1, R = R_max, n = 32, p / sigma0 / eta at their bounds, adversarial Gram signs; every init
+    seed is moved into A.1's event. ``tests/test_witness_leaky.py`` runs every leaky check on them."""
+    out = []
+    for n, m, g, R, kind in ((32, 1, 0.95, R_MAX_LEAKY, "adversarial"), (2, 1, 0.95, R_MAX_LEAKY, "orthogonal"),
+                             (32, 16, 0.05, 1.0, "adversarial"), (8, 2, 0.5, R_MAX_LEAKY, "uniform")):
+        a = np.linspace(1.0, R, n) if n >= 2 else np.ones(1)
+        d = max(n, d_min_A1(m, n))
+        Cd = leaky_C(R, g, m, n)
+        pmax = cond.max_p_leaky(1.0, R, n, g, C=Cd["data"]) * (1 - 1e-6)
+        n_pos = n // 2
+        data = (adversarial_gram_data(a, d, n_pos, pmax, 1) if kind == "adversarial" else
+                exactly_orthogonal(a, d, n_pos, 1) if kind == "orthogonal" else
+                sim.nearly_orthogonal(n, d, p=pmax, norms=a, n_pos=n_pos, seed=1))
+        Cd = leaky_C(data.R, g, m, n)
+        eta = cond.eta_max(data, m, C=Cd["step"])
+        sigma0 = cond.sigma0_max(data, m, g, C=Cd["sigma0"]) * (1 - 1e-9)
+        p = sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=horizon_steps, gamma=g, seed=0,
+                        extra_checkpoints=tuple(range(0, 60)))
+        out.append(p.replace(seed=a1_event_seed(p)[0]))
+    return out
+
+
 def _frac(lo=1e-3):
     """A condition factor over (0, 1]: the bound itself (the corner) or a fraction in [lo, 1]."""
     return st.one_of(st.just(1.0), st.floats(lo, 1.0))
@@ -187,11 +222,13 @@ def leaky_problems(draw, n_range=(2, 8), m_range=(1, 16), gamma_range=(0.05, 0.9
     or the adversarial sign pattern (all ``|G_ik| = p``, ``y_i y_k G_ik = -p``). Horizon
     ``horizon_tau * tau`` steps (``LIMIT_HORIZON_SCALE`` times more with ``limit``); checkpoints at
     every step up to ``dense_tau * tau`` and up to ``dense_T1`` times the init's B.5 time T1*."""
-    g = draw(st.floats(*gamma_range), label="gamma") if gamma is None else gamma
+    # corners first: gamma at the top of its range, R = R_max (Hypothesis also tries n, m at their ends)
+    g = draw(st.one_of(st.floats(*gamma_range), st.just(float(gamma_range[1]))), label="gamma") \
+        if gamma is None else gamma
     n = draw(st.integers(*n_range), label="n")
     m = draw(st.integers(*m_range), label="m")
     d = max(n, d_min_A1(m, n)) + draw(st.integers(*extra_d), label="d - d_min")
-    a = draw(norms(n, R_max))
+    a = draw(leaky_norms(n, R_max))
     R = float(a.max() / a.min())
     Cd = leaky_C(R, g, m, n)
     n_pos = draw(labels_n_pos(n, both_classes, min_per_class))
