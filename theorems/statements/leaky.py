@@ -102,7 +102,7 @@ def _b1_strategy(**kw):
     text="For all t >= 0, j, j' in {+-1}, i, i' in [n]: sum_r |rho_{j,r,i}(t)| >= c1 gamma^2 "
          "sum_r |rho_{j',r,i'}(t)|.",
     strategy=_b1_strategy(),
-    hypotheses=LEAKY_HYPS, constants=LEAKY_CONSTS, markers=("leaky", "statement"), max_examples=20,
+    hypotheses=LEAKY_HYPS, constants=LEAKY_CONSTS, markers=("leaky", "statement"),
     # few neurons, so a large init gives the points very different |l'| at the start
     controls={"large_sigma0": S.with_large_sigma0(S.leaky_problems(horizon_tau=100.0, m_range=(1, 3)),
                                                   factor=(500.0, 5000.0))},
@@ -158,7 +158,7 @@ def _b5_strategy(**kw):
     text="For all t >= T1 = C' n m / (eta Rmax^2): sign(<w_{j,r}(t), x_i>) = j y_i for all j, r, i "
          "(so the pattern never changes after T1).",
     strategy=_b5_strategy(),
-    hypotheses=LEAKY_HYPS, constants=LEAKY_CONSTS, markers=("leaky", "statement"), max_examples=20,
+    hypotheses=LEAKY_HYPS, constants=LEAKY_CONSTS, markers=("leaky", "statement"),
     controls={"relu": S.with_relu(_b5_strategy(sigma0_frac=(0.1, 1.0), n_range=(2, 8))),
               "large_sigma0": S.with_large_sigma0(_b5_strategy(n_range=(2, 8)))},
     source="Lemma B.5 (Appendix B)")
@@ -273,7 +273,7 @@ def _c3_strategy(**kw):
     "C.3", kind="lemma", title="Stable rank of W_j tends to 1 at rate O(1/log t)",
     text="lim_t SR(W_j(t)) = 1 for j = +-1, with SR(W_j(t)) - 1 = O(1/log t).",
     strategy=_c3_strategy(),
-    hypotheses=LEAKY_HYPS, constants=LEAKY_CONSTS, markers=("leaky", "statement"), max_examples=15,
+    hypotheses=LEAKY_HYPS, constants=LEAKY_CONSTS, markers=("leaky", "statement"),
     controls={"relu": S.with_relu(S.leaky_problems(horizon_tau=400.0, n_range=(6, 8), m_range=(4, 16),
                                                    min_per_class=3, sigma0_frac=(0.1, 1.0), limit=True))},
     source="Lemma C.3 (Appendix C); Theorem 4.1 second bullet")
@@ -314,7 +314,7 @@ def _c12_strategy(**kw):
     text="For all t and r, r': |rhobar_{y_i,r,i}(t) - rhobar_{y_i,r',i}(t)| <= C' and "
          "|rhounder_{-y_i,r,i}(t) - rhounder_{-y_i,r',i}(t)| <= C' (C.1 for t <= T1, C.2 for t >= T1).",
     strategy=_c12_strategy(), hypotheses=LEAKY_HYPS, constants=LEAKY_CONSTS,
-    markers=("leaky", "statement"), max_examples=20,
+    markers=("leaky", "statement"),
     controls={"relu": S.with_relu(_c12_strategy(sigma0_frac=(0.1, 1.0), n_range=(2, 3)))},
     source="Lemmas C.1 and C.2 (Appendix C)")
 def check_C12(problem) -> Evidence:
@@ -367,7 +367,7 @@ def _d1_strategy(**kw):
          "rhounder_{-y_i,r,i}(t) - rhounder_{-y_i,r,i}(T1); and the first equals "
          "(|rhounder_{-y_i,r',i}(t)| - |rhounder_{-y_i,r',i}(T1)|) / gamma.",
     strategy=_d1_strategy(), hypotheses=LEAKY_HYPS, constants=LEAKY_CONSTS + (ROUNDOFF,),
-    markers=("leaky", "statement"), max_examples=20,
+    markers=("leaky", "statement"),
     controls={"relu": S.with_relu(_d1_strategy(sigma0_frac=(0.1, 1.0), n_range=(2, 8)))},
     source="Lemma D.1 (Appendix D) = Lemma 5.7")
 def check_D1(problem) -> Evidence:
@@ -545,7 +545,7 @@ def _thm41_strategy(**kw):
     strategy=_thm41_strategy(),
     hypotheses=LEAKY_HYPS,
     constants=LEAKY_CONSTS + (KAPPA_C_DERIVED,),
-    markers=("leaky", "statement"), max_examples=10,
+    markers=("leaky", "statement"),
     # ReLU with one point per class: a neuron inactive on its class's point at init never moves,
     # so its norm stops growing (each of the 2m neurons is dead with probability 1/2)
     controls={"relu": S.with_relu(S.leaky_problems(horizon_tau=400.0, n_range=(2, 2), m_range=(4, 10),
