@@ -310,3 +310,27 @@ def test_leaky_checks_hold_on_the_corners(check, k):
     ev = check(CORNERS[k])
     assert ev.details["in_regime"], ev.summary
     assert ev.holds, ev.summary
+
+
+def test_c3_each_part_broken_alone(small_run):
+    tr, rg = small_run
+    p = tr.problem
+    T1 = L.T1_star(rg, p.tau)
+    w, parts = L.stable_rank_witness(tr, rg)
+    assert parts["rate_part"] <= 1 and parts["bound_part"] <= 1
+    # the proof's bound alone: SR - 1 above 4bV/(V-b)^2 at the first checkpoint where it is finite,
+    # and (SR - 1) log t still falling across decades after it
+    k = np.nonzero(tr.steps >= T1)[0]
+    bd = L.c3_bound(p, rg, tr.steps[k].astype(float), 0, float(np.linalg.norm(tr.W0[0], axis=-1).max()))
+    first = int(k[np.nonzero(np.isfinite(bd))[0][0]])
+    t2 = _copy(tr)
+    t2.stable_rank[first, 0] = 1 + 2 * bd[np.isfinite(bd)][0]
+    w, parts = L.stable_rank_witness(t2, rg)
+    assert parts["bound_part"] > 1, parts
+    # the rate alone: (SR - 1) log t rising by 1% over the last decade, far below the proof's bound
+    t3 = _copy(tr)
+    last = len(tr.steps) - 1
+    k0 = int(np.searchsorted(tr.steps, tr.steps[-1] / 10, side="right")) - 1  # a full decade before T
+    t3.stable_rank[last, 1] = 1 + (tr.stable_rank[k0, 1] - 1) * math.log(tr.steps[k0]) / math.log(tr.steps[-1]) * 1.01
+    w, parts = L.stable_rank_witness(t3, rg)
+    assert parts["rate_part"] > 1 and parts["bound_part"] <= 1, parts

@@ -67,8 +67,14 @@ def regime(problem, seed=None) -> LeakyRegime:
                        kappa, (n - 1) * pp / (ge ** 4 * c_pk * Rmin ** 2))
 
 
-def regime_facts(rg: LeakyRegime, tau: float) -> dict:
-    return {"in_regime": rg.ok, "regime_note": rg.why, "beta": rg.beta, "c1_derived": rg.c1,
+def regime_facts(rg: LeakyRegime, tau: float, problem=None) -> dict:
+    """The proofs' constants on this init, for the report (with the derived conditions' factors)."""
+    extra = {}
+    if problem is not None and problem.gamma > 0:
+        c = cond.conditions_leaky_derived(problem)
+        extra = {"conditions_derived": {x["name"]: x["factor"] for x in c.describe()},
+                 "conditions_derived_hold": c.holds, "A1_event": cond.a1_event(problem).holds}
+    return extra | {"in_regime": rg.ok, "regime_note": rg.why, "beta": rg.beta, "c1_derived": rg.c1,
             "u_star": rg.u_star, "T1_star": T1_star(rg, tau), "kappa": rg.kappa, "kappa_B": rg.kappa_B}
 
 
@@ -122,7 +128,7 @@ def check_B1(problem) -> Evidence:
         summary=f"min_t min sum_r|rho| / (gamma^2 max sum_r|rho|) = {fmt(w)} at t = {t_at} "
                 f"(c1 = {fmt(c1)} from the proof at beta = {fmt(rg.beta)}, C' = {fmt(rg.C_prime_c1)})"
                 + _regime_note(rg),
-        details=describe(problem) | {"t_of_min": t_at} | regime_facts(rg, problem.tau),
+        details=describe(problem) | {"t_of_min": t_at} | regime_facts(rg, problem.tau, problem),
         series=[series("Balance ratio over time", "t (steps)", "ratio / gamma^2",
                        [("balance ratio", tr.steps[k], r),
                         ("c1", tr.steps[k], np.full(k.sum(), c1))], logx=True)])
@@ -179,7 +185,7 @@ def check_B5(problem) -> Evidence:
         summary=f"last sign(<w_jr, x_i>) != j y_i at t = {int(last)}; the proof's T1* = {T1} steps "
                 f"(u* = {fmt(rg.u_star)} tau, tau = {fmt(problem.tau)}, beta = {fmt(rg.beta)})"
                 + _regime_note(rg),
-        details=describe(problem) | {"last_violation_step": last} | regime_facts(rg, problem.tau),
+        details=describe(problem) | {"last_violation_step": last} | regime_facts(rg, problem.tau, problem),
         series=[series("Fraction of (j, r, i) with sign != j y_i", "t / T1*", "fraction",
                        [("wrong signs", np.maximum(tr.steps, 1) / T1, frac)], logx=True)])
 
@@ -290,7 +296,7 @@ def check_C3(problem) -> Evidence:
         summary=f"(SR-1) log t across decades: worst ratio {fmt(parts['rate_part'])}; (SR-1) / proof's "
                 f"4bV/(V-b)^2: {fmt(parts['bound_part'])}; SR(W_+-1)(T) = {fmt(parts['SR_end'][0])}, "
                 f"{fmt(parts['SR_end'][1])}" + _regime_note(rg),
-        details=describe(problem) | parts | regime_facts(rg, problem.tau), series=[_sr_series(tr)])
+        details=describe(problem) | parts | regime_facts(rg, problem.tau, problem), series=[_sr_series(tr)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -336,7 +342,7 @@ def check_C12(problem) -> Evidence:
                             f"{fmt(float(sp[k, i]))} at t = {int(tr.steps[k])}, i = {i}, against the proof's "
                             f"(1-gamma) C' ||x_i||^2/Rmax^2 = {fmt(float(bound_i[i]))} (C' = T1*/tau = "
                             f"{fmt(T1 / problem.tau)})" + _regime_note(rg),
-                    details=describe(problem) | regime_facts(rg, problem.tau),
+                    details=describe(problem) | regime_facts(rg, problem.tau, problem),
                     series=[series("Spread of the coefficients over neurons / bound", "t (steps)",
                                    "max_i spread_i / bound_i",
                                    [("spread / bound", tr.steps[ts], rel.max(1)[ts])], logx=True)])
@@ -388,7 +394,7 @@ def check_D1(problem) -> Evidence:
                             f"{a:.3g}, other-class {b:.3g}, own - |other|/gamma {c:.3g} (relative; bound "
                             f"{ROUNDOFF.value})" + _regime_note(rg),
                     details=describe(problem) | {"T1_checkpoint": int(tr.steps[kT]), "own": a, "other": b,
-                                                 "ratio": c} | regime_facts(rg, problem.tau))
+                                                 "ratio": c} | regime_facts(rg, problem.tau, problem))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -565,7 +571,7 @@ def check_thm41(problem) -> Evidence:
         rg = regime(problem, tr.seed)
         w, pw = thm41_witness(tr, rg)
         ws.append(w)
-        parts.append(pw | regime_facts(rg, problem.tau) | {"seed": tr.seed})
+        parts.append(pw | regime_facts(rg, problem.tau, problem) | {"seed": tr.seed})
         inside.append(ev.holds)
     idx, fails, worst = in_event_failures(ws, inside)
     w = ws[worst] if idx else 0.0
