@@ -303,12 +303,12 @@ def test_thm41_each_bullet_broken_alone(small_run, part):
 CORNERS = S.leaky_corners()
 
 
-@pytest.mark.parametrize("check", [L.check_B1, L.check_B5, L.check_C12, L.check_D1, L.check_C3],
-                         ids=["B.1", "B.5", "C.1-2", "D.1", "C.3"])
+@pytest.mark.parametrize("check", [L.check_B1, L.check_B5, L.check_C12, L.check_D1, L.check_C3, L.check_thm41],
+                         ids=["B.1", "B.5", "C.1-2", "D.1", "C.3", "4.1"])
 @pytest.mark.parametrize("k", range(len(CORNERS)))
 def test_leaky_checks_hold_on_the_corners(check, k):
     ev = check(CORNERS[k])
-    assert ev.details["in_regime"], ev.summary
+    assert ev.details["in_regime"] and ev.details["conditions_derived_hold"], ev.summary
     assert ev.holds, ev.summary
 
 
