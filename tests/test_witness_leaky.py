@@ -66,7 +66,7 @@ def test_regime_is_refused_when_beta_is_past_the_window():
 
 def test_kappa_has_c_equal_one_over_c1():
     rg = K.leaky_regime(0.001, 0.5, 1.0, 5, 1e-4, 1.0)
-    assert rg.kappa == pytest.approx(1e-4 * 5 / (0.5 ** 2 * rg.c1_at_u_star * 1.0), rel=1e-12)
+    assert rg.kappa == pytest.approx(1e-4 * 5 / (0.5 ** 2 * rg.c1 * 1.0), rel=1e-12)
 
 
 def test_d2_loss_bound_matches_its_formula():

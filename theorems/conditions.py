@@ -175,8 +175,8 @@ def leaky_regime_of(problem, seed: int | None = None):
 
 def conditions_leaky_derived(problem) -> Conditions:
     """Theorem 4.1's conditions with the derived, R-dependent C of each condition
-    (:func:`theorems.strategies.leaky_C`) and Lemma A.1's d condition."""
-    from .strategies import leaky_C
+    (:func:`theorems.constants.leaky_C`) and Lemma A.1's d condition."""
+    from .constants import leaky_C
 
     p = problem
     Cd = leaky_C(p.data.R, p.gamma, p.m, p.n)

@@ -141,7 +141,7 @@ class LeakyRegime:
     C_prime_c1: float      # the C' at which c1 is attained
     u_star: float          # the smallest feasible C' (B.5's T1* = u_star tau)
     c1_at_u_star: float    # c1 with C' = u_star (used by B.5, D.2, C.3)
-    kappa: float           # p n / (gamma^2 c1 Rmin^2) at C' = u_star (Theorem 4.1, (D.6))
+    kappa: float           # p n / (gamma^2 c1 Rmin^2) with the best c1 (Theorem 4.1, (D.6))
     kappa_B: float         # (n-1) p / (gamma^4 c1 Rmin^2) at C' = u_star (B.5)
 
     def describe(self) -> dict:
@@ -194,8 +194,10 @@ def leaky_regime(beta: float, gamma: float, R: float, n: int, p: float, Rmin: fl
             lo = mid
     okh, ch, kBh = feas(np.array([hi]))
     c_u = float(ch[0])
+    # kappa uses B.1's best c1: once B.1 is proven (with its own feasible C'), D.2's argument
+    # needs only its conclusion, whichever C' fixes T1
     return LeakyRegime(True, "", beta, q, float(c[k]), float(u[k]), float(hi), c_u,
-                       p * n / (gamma ** 2 * c_u * Rmin ** 2), float(kBh[0]))
+                       p * n / (gamma ** 2 * float(c[k]) * Rmin ** 2), float(kBh[0]))
 
 
 def T1_star(regime: LeakyRegime, tau: float) -> int:
@@ -233,3 +235,21 @@ def d2_loss_bound(t, regime: LeakyRegime, gamma: float, eta: float, norms, n: in
     tt = np.maximum(np.asarray(t, dtype=float) - T1, 0.0)
     alpha = (1 - k) / (1 + k)
     return math.exp((1 + gamma) * b) * np.mean((1 + a[None, :] * tt[:, None]) ** (-alpha), axis=1)
+
+
+Q_BOUND = 0.05  # q = (n-1) p / Rmin^2 <= gamma^4 / (C R^2) <= 1/20 under (B.4) with C >= 20
+
+
+def leaky_C(R: float, gamma: float, m: int, n: int, delta: float = DELTA.value) -> dict:
+    """The derived, R-dependent C of each leaky condition (DERIVED-CONSTANTS row m, checked against
+    lines 1636-1668 and the proof of B.5): ``sigma0``: :func:`constants.leaky_C_sigma0` with
+    ``kappa_B = 1/2`` and ``q <= Q_BOUND``; ``data``: ``2 / (c R^2)`` with ``c`` the proofs'
+    ``min{c2, c3}`` at the peak of B.5's window (which that sigma0 bound keeps feasible), so
+    ``kappa_B <= 1/2``; ``step``: the paper's C (its derived need, ``C >= 1/C'``, is weaker).
+    Each is at least the paper's C, so the paper's conditions hold as well."""
+    Cs = max(C.value, leaky_C_sigma0(R, gamma, Q_BOUND, m, n, delta))
+    beta_max = k_d(m, n, delta) * gamma / Cs
+    u_peak = 1.2784645427610738 / ((1 + gamma) * (1 + Q_BOUND))
+    c_floor = float(_c_of(u_peak, beta_max, gamma, R, Q_BOUND))
+    return {"sigma0": Cs, "data": max(C.value, 2.0 / (c_floor * R ** 2)), "step": C.value,
+            "beta_max": beta_max, "c_floor": c_floor}

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import sim
 
 from . import conditions as cond
-from .constants import C, DELTA, R_MAX
+from .constants import C, DELTA, Q_BOUND, R_MAX, leaky_C  # noqa: F401  (Q_BOUND, leaky_C re-exported)
 from .profiles import LIMIT_HORIZON_SCALE, horizon_scale
 
 MAX_STEPS = 400_000
@@ -120,24 +120,6 @@ def _dense(data, m, eta, dense_tau):
 # corner, adversarial Gram sign patterns, d large enough for Lemma A.1, and inits constructed
 # inside A.1's event (the proofs of Sections B-D condition on it).
 R_MAX_LEAKY = 3.0
-Q_BOUND = 0.05  # q = (n-1) p / Rmin^2 <= gamma^4 / (C R^2) <= 1/20 under (B.4) with C >= 20
-
-
-def leaky_C(R: float, gamma: float, m: int, n: int, delta: float = DELTA.value) -> dict:
-    """The derived, R-dependent C of each leaky condition (DERIVED-CONSTANTS row m, checked against
-    lines 1636-1668 and the proof of B.5): ``sigma0``: :func:`constants.leaky_C_sigma0` with
-    ``kappa_B = 1/2`` and ``q <= Q_BOUND``; ``data``: ``2 / (c R^2)`` with ``c`` the proofs'
-    ``min{c2, c3}`` at the peak of B.5's window (which that sigma0 bound keeps feasible), so
-    ``kappa_B <= 1/2``; ``step``: the paper's C (its derived need, ``C >= 1/C'``, is weaker).
-    Each is at least the paper's C, so the paper's conditions hold as well."""
-    from .constants import _c_of, k_d, leaky_C_sigma0
-
-    Cs = max(C.value, leaky_C_sigma0(R, gamma, Q_BOUND, m, n, delta))
-    beta_max = k_d(m, n, delta) * gamma / Cs
-    u_peak = 1.2784645427610738 / ((1 + gamma) * (1 + Q_BOUND))
-    c_floor = float(_c_of(u_peak, beta_max, gamma, R, Q_BOUND))
-    return {"sigma0": Cs, "data": max(C.value, 2.0 / (c_floor * R ** 2)), "step": C.value,
-            "beta_max": beta_max, "c_floor": c_floor}
 
 
 def d_min_A1(m: int, n: int, delta: float = DELTA.value) -> int:

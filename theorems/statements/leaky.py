@@ -22,7 +22,7 @@ from ..registry import Evidence, statement
 from .common import (at_fraction, describe, fmt, jy, last_true, other, own, run, run_inits, series)
 
 LEAKY_HYPS = ("Theorem 4.1 conditions (B.2)-(B.4) with the derived, R-dependent C of each "
-              "(strategies.leaky_C; so also with C = 20)", "0 < gamma < 1", "R = Rmax/Rmin <= 3",
+              "(constants.leaky_C; so also with C = 20)", "0 < gamma < 1", "R = Rmax/Rmin <= 3",
               "d >= 23.31 log(8m/delta) (Lemma A.1) and the init inside Lemma A.1's event")
 LEAKY_CONSTS = (C, DELTA, C1_DERIVED)
 R_MAX_LEAKY = S.R_MAX_LEAKY
