@@ -1,0 +1,114 @@
+"""The faulty engine: the fast engine's per-step coefficient-space kernel with the knobs of a
+:class:`sim.faults.Fault`. Reached only through :func:`sim.simulate` inside ``sim.faults.inject``;
+never used for the paper's model (the exact engines have no fault branch at all).
+
+With every knob at its exact value this kernel is gradient descent (3.2) again (tested), so a
+difference a check sees under a fault is the fault's doing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .. import running
+from ..problem import Problem
+from ..trajectory import Trajectory
+
+
+@njit(cache=True, fastmath=False)
+def _advance_faulty(Zt, rhot, G, y, sqnorm, gamma, eta, perm, bs, t0, t1, dneg, lscale, out, stepm,
+                    S0, want, pat, minpre, minpre_att, bal, bal_att, lastwrong, nsw, lastsw,
+                    S):  # pragma: no cover - compiled
+    """:func:`sim.engines.fast._advance` with ``sigma'(z<0) = dneg gamma``, ``l' -> lscale l'``, second
+    layer ``out / m`` and step ``stepm * eta / (B m)``; ``G`` is whatever Gram matrix the fault uses."""
+    n, m2 = Zt.shape
+    m = m2 // 2
+    bs = min(bs, n)
+    nb = (n + bs - 1) // bs
+    DCt = np.empty((bs, m2))
+    dz = np.empty(m2)
+    idx = np.empty(bs, dtype=np.int64)
+    gneg = gamma * dneg
+    for t in range(t0, t1):
+        e = (t // nb) % perm.shape[0]
+        lo = (t % nb) * bs
+        B = min(bs, n - lo)
+        for k in range(B):
+            idx[k] = perm[e, lo + k]
+        scale = stepm * eta / (B * m)
+        for k in range(B):
+            i = idx[k]
+            z = Zt[i]
+            a0 = 0.0
+            for r in range(m):
+                zp = z[r]
+                zn = z[m + r]
+                a0 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
+            f = out * a0 / m
+            yi = y[i]
+            lprime = -lscale / (1.0 + math.exp(yi * f))
+            c = -scale * out * lprime * yi
+            s = sqnorm[i]
+            for a in range(m2):
+                d = (c if a < m else -c) * (1.0 if z[a] >= 0.0 else gneg)
+                DCt[k, a] = d
+                rhot[i, a] += d * s
+        for q in range(n):
+            for a in range(m2):
+                dz[a] = 0.0
+            for k in range(B):
+                g = G[q, idx[k]]
+                for a in range(m2):
+                    dz[a] += g * DCt[k, a]
+            for a in range(m2):
+                Zt[q, a] += dz[a]
+        running.observe(t + 1, Zt, rhot, S0, want, pat, minpre, minpre_att, bal, bal_att, lastwrong, nsw,
+                        lastsw, S)
+
+
+def perturbation(n: int) -> np.ndarray:
+    """The fixed symmetric +-1 matrix with zero diagonal of the ``gram_perturbed`` fault."""
+    rng = np.random.default_rng(20231029)
+    E = np.sign(rng.standard_normal((n, n)))
+    E = np.triu(E, 1)
+    return E + E.T
+
+
+def run(problem: Problem, seed: int | None, fault, progress=None) -> Trajectory:
+    """One trajectory of ``problem`` under ``fault`` (a :class:`sim.faults.Fault`)."""
+    seed = problem.seed if seed is None else seed
+    data = problem.data
+    m, n = problem.m, problem.n
+    W0 = problem.init_weights(seed)
+    if fault.init_variance_squared:
+        W0 = W0 * problem.sigma0  # entries N(0, sigma0^4)
+    Zt = np.ascontiguousarray((W0 @ data.X.T).reshape(2 * m, n).T)
+    rhot = np.zeros_like(Zt)
+    G = np.array(data.gram, dtype=np.float64)
+    if fault.gram_eps:
+        G = G + fault.gram_eps * data.Rmin ** 2 * perturbation(n)
+    G = np.ascontiguousarray(G)
+    sq = np.ascontiguousarray(data.norms ** 2)
+    y = np.ascontiguousarray(data.y, dtype=np.float64)
+    perm, bs = problem.batch_schedule()
+    perm = np.ascontiguousarray(perm, dtype=np.int64)
+    ck = problem.checkpoints
+    rhos, Zs = np.empty((len(ck), 2, m, n)), np.empty((len(ck), 2, m, n))
+    rs = running.new_state(Zt, y)
+    running.observe(0, Zt, rhot, *running.args(rs))
+    t = 0
+    for k, c in enumerate(ck):
+        _advance_faulty(Zt, rhot, G, y, sq, float(problem.gamma), float(problem.eta), perm, int(bs), t, int(c),
+                        float(fault.dsigma_neg), float(fault.lprime), float(fault.second_layer),
+                        float(m if fault.step_per_m else 1), *running.args(rs))
+        t = int(c)
+        rhos[k] = rhot.T.reshape(2, m, n)
+        Zs[k] = Zt.T.reshape(2, m, n)
+        if progress is not None:
+            progress(t, problem.steps)
+    fault.calls.append(f"{problem.n}x{problem.m} steps={problem.steps}")
+    return Trajectory(problem, seed, f"faulty:{fault.name}", ck.copy(), rhos, Zs, W0,
+                      running=running.to_trajectory_layout(rs, m))

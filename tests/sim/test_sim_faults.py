@@ -1,0 +1,113 @@
+"""Simulator faults (:mod:`sim.faults`): impossible to enable by accident, and the exact model's
+default path untouched."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import sim
+from sim import faults
+
+SCRIPT = textwrap.dedent("""
+    import sys, hashlib
+    import numpy as np
+    import sim
+    if sys.argv[1] == "faults":
+        from sim import faults
+        ds0 = sim.nearly_orthogonal(4, 10, p=0.05, seed=1)
+        with faults.inject("gram_perturbed"):  # a fault used, then left
+            sim.simulate(sim.Problem(ds0, m=2, eta=0.5, sigma0=0.1, steps=50, gamma=0.1), "event")
+    h = hashlib.sha256()
+    for gamma, kind in ((0.0, "orth"), (0.2, "near")):
+        ds = sim.orthogonal(5, 12, seed=2) if kind == "orth" else sim.nearly_orthogonal(5, 12, p=0.05, seed=2)
+        pr = sim.Problem(ds, m=4, eta=0.7, sigma0=0.05, steps=2000, gamma=gamma, seed=3)
+        for e in ("reference", "fast", "event", "batched"):
+            if e == "reference" and gamma:
+                continue
+            tr = sim.simulate(pr, e)
+            for a in (tr.rho, tr.preactivation, tr.W0, *[tr.running[k] for k in sorted(tr.running)]):
+                h.update(np.ascontiguousarray(a).tobytes())
+    print(h.hexdigest())
+""")
+
+
+def _digest(mode: str) -> str:
+    out = subprocess.run([sys.executable, "-c", SCRIPT, mode], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout.strip()
+
+
+def test_default_trajectories_bit_identical_with_faults_module_used():
+    """Every engine's trajectory (rho, pre-activations, W(0), running quantities) is bit-identical in
+    a fresh process and in one that injected a fault and ran a faulty simulation first: leaving the
+    ``inject`` block leaves no trace, and the exact engines never take a fault branch."""
+    assert _digest("plain") == _digest("faults")
+
+
+def test_no_fault_outside_inject():
+    assert faults.active() is None
+    with faults.inject("lprime_0.8") as f:
+        assert faults.active() is f
+    assert faults.active() is None
+
+
+def test_unknown_fault_and_nesting_refused():
+    with pytest.raises(KeyError, match="unknown simulator fault"):
+        with faults.inject("lprime_0.9"):
+            pass
+    with faults.inject("lprime_0.8"):
+        with pytest.raises(RuntimeError, match="do not nest"):
+            with faults.inject("gram_perturbed"):
+                pass
+    assert faults.active() is None
+
+
+def test_fault_not_seen_by_other_threads():
+    import threading
+
+    seen = []
+    with faults.inject("second_layer_doubled"):
+        th = threading.Thread(target=lambda: seen.append(faults.active()))
+        th.start()
+        th.join()
+    assert seen == [None]
+
+
+def _pr(gamma=0.2, steps=300):
+    ds = sim.nearly_orthogonal(5, 12, p=0.05, seed=2)
+    return sim.Problem(ds, m=4, eta=0.7, sigma0=0.05, steps=steps, gamma=gamma, seed=3)
+
+
+def test_exact_knobs_reproduce_gd():
+    """The faulty kernel with every knob at its exact value is gradient descent again."""
+    from sim.engines import faulty
+
+    pr = _pr()
+    ex = faults.Fault("exact", "no change")
+    a, b = faulty.run(pr, None, ex), sim.simulate(pr, "fast")
+    np.testing.assert_allclose(a.rho, b.rho, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(a.preactivation, b.preactivation, rtol=1e-10, atol=1e-14)
+    for k in ("last_wrong_sign", "switches", "last_switch"):
+        np.testing.assert_array_equal(a.running[k], b.running[k])
+
+
+@pytest.mark.parametrize("name", sorted(faults.FAULTS))
+def test_each_fault_changes_the_run(name):
+    """Every fault changes a leaky run (so a check could see it); the reference engine stays exact;
+    the fault records the simulations it reached."""
+    pr = _pr()
+    exact = sim.simulate(pr)
+    with faults.inject(name) as f:
+        bad = sim.simulate(pr)
+        ref = sim.simulate(pr, "reference")
+        many = sim.simulate(pr, "batched", seeds=[3, 4])
+    assert bad.engine == f"faulty:{name}" and ref.engine == "reference"
+    assert len(f.calls) == 3 and len(many) == 2
+    assert not np.allclose(bad.preactivation, exact.preactivation, rtol=1e-6, atol=0)
+    np.testing.assert_allclose(ref.rho, exact.rho, rtol=1e-9, atol=1e-13)
+    assert sim.simulate(pr).engine == "event"
