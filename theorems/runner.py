@@ -45,6 +45,7 @@ class Recorder:
         self.counterexample_blob: str | None = None
         self.worst_blob: str | None = None
         self.verdict = None
+        self.power: dict | None = None  # set by check_power: which simulator faults the check caught
         self.started = time.perf_counter()
         self.elapsed = 0.0
 
@@ -74,7 +75,8 @@ class Recorder:
                 "counterexample_input": self.counterexample_input, "elapsed": self.elapsed,
                 "reproduce": {"hypothesis": hypothesis.__version__,
                               "counterexample": self.counterexample_blob, "worst": self.worst_blob},
-                "replay": f"pytest '{self.nodeid}' -p no:xdist"}
+                "replay": f"pytest '{self.nodeid}' -p no:xdist",
+                **({"power": self.power} if self.power is not None else {})}
 
 
 def current_blob() -> str | None:
@@ -241,6 +243,35 @@ def check_control(stmt: Statement, control: str, recorder: Recorder) -> None:
                     f"{recorder.examples} examples where a hypothesis is broken; worst: "
                     f"{recorder.worst.summary if recorder.worst else 'none'}")
     recorder.verdict = "counterexample found"
+
+
+def check_power(stmt: Statement, recorder: Recorder) -> None:
+    """Measure which named simulator faults ``stmt``'s check catches (:mod:`theorems.power`) and
+    record it (role ``power``). A statement whose check catches none of the faults it was tried on
+    is *unable to fail*: the test is marked xfail with that finding (the report flags it)."""
+    from . import power
+
+    recorder.begin(stmt, "power")
+    res = power.measure(stmt)
+    recorder.power = res
+    recorder.examples = res["examples"]
+    recorder.verdict = f"caught {res['caught']}/{res['tried']}"
+    if res["baseline_holds"] == 0:
+        recorder.verdict = "unmeasured"
+        pytest.xfail(f"{stmt.id}: its check holds on none of the {res['examples']} power examples on the "
+                     f"exact model, so no fault can be measured against it")
+    if res["unable_to_fail"]:
+        pytest.xfail(f"{stmt.id} is unable to fail: its check caught none of the {res['tried']} simulator "
+                     f"faults tried ({', '.join(f['fault'] + ': ' + f['result'] for f in res['faults'])})")
+
+
+def power_params(statements):
+    """``pytest.param`` per statement for the power tests, marked ``power`` and with the statement's
+    family markers (leaky, relu, ...), not ``statement`` (so ``-m statement`` keeps selecting only
+    the statement tests)."""
+    return [pytest.param(s, id=s.id, marks=[pytest.mark.power] + [getattr(pytest.mark, m) for m in s.markers
+                                                                  if m not in ("statement", "erratum")])
+            for s in statements]
 
 
 def _digest(ex) -> str:
