@@ -9,10 +9,10 @@ argument to :mod:`sim.engines.faulty`; the exact engines (``fast``, ``event``, `
 ``reference``) never see a fault and their code has no fault branch (``tests/sim/test_sim_faults.py``
 proves the default trajectories bit-identical with this module imported and a fault used before).
 
-Which engines a fault replaces: the coefficient-space engines (``fast``, ``event``, ``batched``),
-which is where a bug in an optimised simulator would live. The ``reference`` engine (plain weights,
-torch autograd) stays exact under every fault: it is the independent oracle that Lemma A.3's check
-compares against, as a second implementation would be in practice.
+Which engines a fault replaces: all of them. ``fast``, ``event`` and ``batched`` become the faulty
+coefficient-space kernel; ``reference`` becomes a faulty weight-space loop (the gradient written
+out with the fault's knobs), whose ``rho`` is still recovered from ``W(t) - W(0)`` by least squares,
+so a check that compares the recursion of Lemma 5.2 with the weights (A.3) can see the fault.
 
 Each fault says what an exact run it equals, when it equals one: a fault equivalent to an exact run
 of a problem that the statement's hypotheses allow (a smaller step, a smaller init) can only be caught
@@ -59,7 +59,7 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("second_layer_doubled", "the second layer 1/m doubled to 2/m (forward and gradient)",
           second_layer=2.0),
     Fault("step_eta_over_n", "the step eta/(nm) replaced by eta/n (m times larger)",
-          equivalent="an exact run with eta -> m eta", step_per_m=True),
+          equivalent="an exact run with eta -> m eta; no change at m = 1", step_per_m=True),
     Fault("init_variance_squared", "init variance sigma0^2 replaced by sigma0^4",
           equivalent="an exact run with sigma0 -> sigma0^2", init_variance_squared=True),
     Fault("gram_perturbed", "pre-activations updated with G + 0.05 Rmin^2 E (E: fixed symmetric +-1, zero diagonal)",

@@ -54,11 +54,12 @@ def simulate(problem: Problem, engine: str = "event", seeds: Sequence[int] | Non
     from . import faults
 
     fault = faults.active()  # None unless inside sim.faults.inject(...): the exact model
-    if fault is not None and engine != "reference":
-        # a named simulator fault (power measurement only); the reference engine stays the exact oracle
+    if fault is not None:
+        # a named simulator fault (power measurement only): a separate faulty kernel, never the exact engines
         from .engines import faulty
 
-        runs = [faulty.run(problem, s, fault, progress) for s in ([None] if seeds is None else seeds)]
+        go = faulty.run_reference if engine == "reference" else faulty.run
+        runs = [go(problem, s, fault, progress) for s in ([None] if seeds is None else seeds)]
         return runs[0] if seeds is None else runs
     if engine == "batched":
         from .engines import batched

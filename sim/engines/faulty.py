@@ -112,3 +112,55 @@ def run(problem: Problem, seed: int | None, fault, progress=None) -> Trajectory:
     fault.calls.append(f"{problem.n}x{problem.m} steps={problem.steps}")
     return Trajectory(problem, seed, f"faulty:{fault.name}", ck.copy(), rhos, Zs, W0,
                       running=running.to_trajectory_layout(rs, m))
+
+
+def run_reference(problem: Problem, seed: int | None, fault, progress=None) -> Trajectory:
+    """The reference engine's weight-space loop under ``fault`` (the gradient written out by hand with
+    the fault's knobs instead of autograd). ``gram_perturbed`` moves the weights along
+    ``X + eps Rmin^2 E G^+ X`` instead of ``X``, which perturbs the pre-activation update by exactly
+    ``eps Rmin^2 E`` as in the coefficient-space kernel. ``rho`` is recovered by least squares from
+    ``W(t) - W(0)`` as the exact reference engine does, so Lemma A.3's check sees the fault."""
+    from .reference import rho_from_weights
+
+    seed = problem.seed if seed is None else seed
+    data = problem.data
+    X, y, n, m = data.X, data.y, problem.n, problem.m
+    W0 = problem.init_weights(seed)
+    if fault.init_variance_squared:
+        W0 = W0 * problem.sigma0
+    Xg = X
+    if fault.gram_eps:
+        Xg = X + fault.gram_eps * data.Rmin ** 2 * perturbation(n) @ np.linalg.pinv(data.gram) @ X
+    W = W0.copy()
+    perm, bs = problem.batch_schedule()
+    nb = -(-n // bs)
+    ckpt = set(problem.checkpoints.tolist())
+    jsign = np.array([1.0, -1.0])[:, None, None]
+    gneg = problem.gamma * fault.dsigma_neg
+    stepm = m if fault.step_per_m else 1
+    pinvT = np.linalg.pinv(X.T).T
+    sq = data.norms ** 2
+    tracker = running.PlainTracker(W0 @ X.T, y)
+    Ws, Zs = [], []
+    for t in range(problem.steps + 1):
+        Z = W @ X.T
+        tracker.observe(t, Z, ((W - W0) @ pinvT) * sq)
+        if t in ckpt:
+            Ws.append(W.copy())
+            Zs.append(Z.copy())
+            if progress is not None:
+                progress(t, problem.steps)
+        if t == problem.steps:
+            break
+        idx = perm[(t // nb) % len(perm), (t % nb) * bs:(t % nb) * bs + bs]
+        Zb = Z[..., idx]
+        s = np.where(Zb >= 0, Zb, problem.gamma * Zb).sum(1)  # (2, B)
+        f = fault.second_layer * (s[0] - s[1]) / m
+        lp = -fault.lprime / (1.0 + np.exp(y[idx] * f))
+        dsig = np.where(Zb >= 0, 1.0, gneg)
+        dC = -(stepm * problem.eta / (len(idx) * m)) * fault.second_layer * lp * y[idx] * jsign * dsig
+        W = W + dC @ Xg[idx]
+    rho, resid = zip(*(rho_from_weights(Wk, W0, X, return_residual=True) for Wk in Ws))
+    fault.calls.append(f"reference {problem.n}x{problem.m} steps={problem.steps}")
+    return Trajectory(problem, seed, f"faulty-reference:{fault.name}", problem.checkpoints.copy(), np.stack(rho),
+                      np.stack(Zs), W0, info={"span_residual": max(resid)}, running=tracker.result())
