@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from theorems.catalogue import paper_statements
-from theorems.runner import check_power, power_params
+from theorems.power import check_power, power_params
 
 
 @pytest.mark.parametrize("stmt", power_params(paper_statements()))

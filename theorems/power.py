@@ -22,11 +22,12 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from .registry import Statement
-from .runner import run_check
+from .runner import Recorder, run_check
 
 DEFAULT_EXAMPLES = 2  # examples per statement in the default run (derandomised); $THEOREMS_POWER_EXAMPLES
 
@@ -113,3 +114,30 @@ def measure(stmt: Statement, k: int | None = None, fault_names=None) -> dict:
             "excused": [r["fault"] for r in rows if r["result"] == "excused"],
             "examples": len(examples), "baseline_holds": len(usable),
             "unable_to_fail": bool(tried) and not caught, "elapsed": time.perf_counter() - t0}
+
+
+def check_power(stmt: Statement, recorder: Recorder) -> None:
+    """Measure which named simulator faults ``stmt``'s check catches (:mod:`theorems.power`) and
+    record it (role ``power``). A statement whose check catches none of the faults it was tried on
+    is *unable to fail*: the test is marked xfail with that finding (the report flags it)."""
+    recorder.begin(stmt, "power")
+    res = measure(stmt)
+    recorder.power = res
+    recorder.examples = res["examples"]
+    recorder.verdict = f"caught {res['caught']}/{res['tried']}"
+    if res["baseline_holds"] == 0:
+        recorder.verdict = "unmeasured"
+        pytest.xfail(f"{stmt.id}: its check holds on none of the {res['examples']} power examples on the "
+                     f"exact model, so no fault can be measured against it")
+    if res["unable_to_fail"]:
+        pytest.xfail(f"{stmt.id} is unable to fail: its check caught none of the {res['tried']} simulator "
+                     f"faults tried ({', '.join(f['fault'] + ': ' + f['result'] for f in res['faults'])})")
+
+
+def power_params(statements):
+    """``pytest.param`` per statement for the power tests, marked ``power`` and with the statement's
+    family markers (leaky, relu, ...), not ``statement`` (so ``-m statement`` keeps selecting only
+    the statement tests)."""
+    return [pytest.param(s, id=s.id, marks=[pytest.mark.power] + [getattr(pytest.mark, m) for m in s.markers
+                                                                  if m not in ("statement", "erratum")])
+            for s in statements]

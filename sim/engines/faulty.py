@@ -77,9 +77,42 @@ def perturbation(n: int) -> np.ndarray:
     return E + E.T
 
 
+def equivalent_problem(problem: Problem, fault):
+    """``(problem', c)`` such that the faulty run of ``problem`` is exactly the exact run of ``problem'``
+    with weights divided by ``c``, or ``None`` when the fault has no such equivalent.
+
+    With the second layer ``c/m`` the network is ``f(W) = f_exact(c W)`` (sigma is positively
+    homogeneous), so faulty GD on ``W`` with step ``eta_f`` is exact GD on ``W' = c W`` with step
+    ``eta_f c^2``; ``l'`` scaled by ``s`` and the step ``eta/n`` scale ``eta_f`` by ``s`` and ``m``; the
+    init of variance ``sigma0^4`` is the init with ``sigma0 -> sigma0^2``, and ``W'(0) = c W(0)``.
+    ``sigma'(z < 0)`` changed in the gradient only and a perturbed Gram matrix have no such
+    equivalent (they are not gradient descent on any network of this family)."""
+    if fault.dsigma_neg != 1.0 or fault.gram_eps:
+        return None
+    c = float(fault.second_layer)
+    eta = problem.eta * fault.lprime * (problem.m if fault.step_per_m else 1) * c * c
+    sigma0 = (problem.sigma0 ** 2 if fault.init_variance_squared else problem.sigma0) * c
+    return problem.replace(eta=eta, sigma0=sigma0), c
+
+
 def run(problem: Problem, seed: int | None, fault, progress=None) -> Trajectory:
-    """One trajectory of ``problem`` under ``fault`` (a :class:`sim.faults.Fault`)."""
+    """One trajectory of ``problem`` under ``fault`` (a :class:`sim.faults.Fault`). Faults with an
+    exact equivalent (:func:`equivalent_problem`) run on the event engine (fast: most checks run
+    long horizons), the others on this module's per-step kernel. The trajectory is labelled with
+    the original ``problem`` (a check reads the parameters it was asked to simulate)."""
     seed = problem.seed if seed is None else seed
+    eq = equivalent_problem(problem, fault)
+    if eq is not None:
+        from . import event
+
+        p2, c = eq
+        tr = event.run(p2, seed, progress)
+        run_ = dict(tr.running)
+        for k in ("min_preact_S0", "min_preact_S0_attained"):
+            run_[k] = run_[k] / c
+        fault.calls.append(f"{problem.n}x{problem.m} steps={problem.steps} (event, equivalent problem)")
+        return Trajectory(problem, seed, f"faulty:{fault.name}", tr.steps, tr.rho / c, tr.preactivation / c,
+                          tr.W0 / c, info=tr.info, running=run_)
     data = problem.data
     m, n = problem.m, problem.n
     W0 = problem.init_weights(seed)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import sim
+import sim.running
 from sim import faults
 
 SCRIPT = textwrap.dedent("""
@@ -118,3 +119,28 @@ def test_each_fault_changes_the_run(name):
     if name != "gram_perturbed":  # there the weight-space rho (least squares) is not the kernel's
         np.testing.assert_allclose(ref.rho, bad.rho, rtol=1e-8, atol=1e-12)
     assert sim.simulate(pr).engine == "event"
+
+
+@pytest.mark.parametrize("name", ["lprime_0.8", "second_layer_doubled", "step_eta_over_n", "init_variance_squared"])
+def test_equivalent_problem_is_the_faulty_kernel(name):
+    """The faults that equal an exact run of another problem (run on the event engine for speed)
+    give the per-step faulty kernel's trajectory: the equivalence of faulty.equivalent_problem."""
+    from sim.engines import faulty
+
+    pr = _pr(steps=400)
+    f = faults.FAULTS[name]
+    with faults.inject(name):
+        fast_path = sim.simulate(pr)
+    # the per-step kernel with the same knobs (bypassing the equivalence)
+    seed = pr.seed
+    W0 = pr.init_weights(seed) * (pr.sigma0 if f.init_variance_squared else 1.0)
+    Zt = np.ascontiguousarray((W0 @ pr.data.X.T).reshape(2 * pr.m, pr.n).T)
+    rhot = np.zeros_like(Zt)
+    rs = sim.running.new_state(Zt, pr.data.y)
+    perm, bs = pr.batch_schedule()
+    faulty._advance_faulty(Zt, rhot, np.ascontiguousarray(pr.data.gram), np.ascontiguousarray(pr.data.y), pr.data.norms ** 2,
+                           pr.gamma, pr.eta, np.ascontiguousarray(perm), bs, 0, pr.steps, f.dsigma_neg, f.lprime,
+                           f.second_layer, float(pr.m if f.step_per_m else 1), *sim.running.args(rs))
+    np.testing.assert_allclose(fast_path.preactivation[-1], Zt.T.reshape(2, pr.m, pr.n), rtol=1e-9, atol=1e-13)
+    np.testing.assert_allclose(fast_path.rho[-1], rhot.T.reshape(2, pr.m, pr.n), rtol=1e-9, atol=1e-13)
+    np.testing.assert_allclose(fast_path.W0, W0, rtol=1e-14)
