@@ -4,7 +4,7 @@ catches. Each test records its result into the report (the **power** column) thr
 xfail as *unable to fail*, and the report flags it.
 
 Select with ``-m power``; skip with ``-m "not power"``. Cost: ``$THEOREMS_POWER_EXAMPLES``
-(default 2) derandomised examples per statement, each run once on the exact model and once per
+(default 4) derandomised examples per statement, each run once on the exact model and once per
 fault (stopping at the first catch).
 """
 

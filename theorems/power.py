@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from .registry import Statement
 from .runner import Recorder, run_check
 
-DEFAULT_EXAMPLES = 2  # examples per statement in the default run (derandomised); $THEOREMS_POWER_EXAMPLES
+DEFAULT_EXAMPLES = 4  # examples per statement in the default run (derandomised); $THEOREMS_POWER_EXAMPLES
 
 
 def examples_per_statement() -> int:
