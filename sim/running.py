@@ -79,9 +79,10 @@ def new_state(Z0t: np.ndarray, y: np.ndarray) -> dict:
     m = m2 // 2
     sgn = np.where(np.arange(m2) < m, 1.0, -1.0)[None, :] * np.asarray(y, dtype=np.float64)[:, None]
     return {
-        "S0": ((sgn > 0) & (Z0t >= 0)).astype(np.uint8),  # a in S_i(0): class y_i, active at init
+        # a in S_i(0) (class y_i, active at init) as 0.0, others +inf: min(z + S0) is the minimum over S_i(0)
+        "S0": np.where((sgn > 0) & (Z0t >= 0), 0.0, np.inf),
         "want": (sgn > 0).astype(np.uint8),  # the right sign j y_i as "z >= 0"
-        "pat": np.zeros((n, m2), dtype=np.uint8),
+        "pat": np.zeros((n, m2)),  # the pattern of the last state observed, +1.0 (z >= 0) or -1.0
         "minpre": np.full(n, np.inf), "minpre_att": np.full(n, np.inf),
         "bal": np.full((2, 2), np.inf), "bal_att": np.full((2, 2), np.inf),
         "lastwrong": np.full((n, m2), -1, dtype=np.int64),
@@ -96,34 +97,79 @@ def args(state: dict) -> tuple:
             state["bal"], state["bal_att"], state["lastwrong"], state["nsw"], state["lastsw"], state["S"])
 
 
+@njit(cache=True, fastmath=False, inline="always")
+def _min_plus(z, add, k):  # pragma: no cover - compiled
+    """``min_a (z[a] + add[a])`` over ``a < k``, in four independent chains (so it pipelines)."""
+    l0 = math.inf
+    l1 = math.inf
+    l2 = math.inf
+    l3 = math.inf
+    a = 0
+    while a + 4 <= k:
+        l0 = min(l0, z[a] + add[a])
+        l1 = min(l1, z[a + 1] + add[a + 1])
+        l2 = min(l2, z[a + 2] + add[a + 2])
+        l3 = min(l3, z[a + 3] + add[a + 3])
+        a += 4
+    while a < k:
+        l0 = min(l0, z[a] + add[a])
+        a += 1
+    return min(min(l0, l1), min(l2, l3))
+
+
+@njit(cache=True, fastmath=False, inline="always")
+def _abs_sum(r, lo, hi):  # pragma: no cover - compiled
+    """``sum_{lo <= a < hi} |r[a]|`` in four interleaved partial sums (a fixed order: deterministic)."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    a = lo
+    while a + 4 <= hi:
+        s0 += abs(r[a])
+        s1 += abs(r[a + 1])
+        s2 += abs(r[a + 2])
+        s3 += abs(r[a + 3])
+        a += 4
+    while a < hi:
+        s0 += abs(r[a])
+        a += 1
+    return (s0 + s1) + (s2 + s3)
+
+
 @njit(cache=True, fastmath=False)
 def observe(t, Zt, rhot, S0, want, pat, minpre, minpre_att, bal, bal_att, lastwrong, nsw, lastsw,
             S):  # pragma: no cover - compiled
     """Evaluate the state ``t`` (``Zt``, ``rhot`` in the ``(n, 2m)`` layout) exactly and fold it in.
-    ``t = 0`` sets the pattern without counting switches."""
+    ``t = 0`` sets the pattern without counting switches.
+
+    Cheap enough to run after every step: each row first counts its entries whose side differs from
+    the stored pattern (a branch-free reduction); only a row with a switch is walked entry by entry.
+    The last wrong sign is not tracked here: it follows exactly from the switches
+    (:func:`to_trajectory_layout`)."""
     n, m2 = Zt.shape
     m = m2 // 2
     for i in range(n):
         z = Zt[i]
-        lo = math.inf
-        s0 = 0.0
-        s1 = 0.0
         r_row = rhot[i]
-        for a in range(m2):
-            za = z[a]
-            p = 1 if za >= 0.0 else 0
-            if t > 0 and p != pat[i, a]:
-                nsw[i, a] += 1
-                lastsw[i, a] = t
-            pat[i, a] = p
-            if p != want[i, a]:
-                lastwrong[i, a] = t
-            if S0[i, a] != 0 and za < lo:
-                lo = za
-            if a < m:
-                s0 += abs(r_row[a])
-            else:
-                s1 += abs(r_row[a])
+        p_row = pat[i]
+        if t == 0:
+            for a in range(m2):
+                p_row[a] = 1.0 if z[a] >= 0.0 else -1.0
+        else:
+            cnt = 0
+            for a in range(m2):
+                cnt += (z[a] >= 0.0) != (p_row[a] > 0.0)
+            if cnt > 0:
+                for a in range(m2):
+                    p = 1.0 if z[a] >= 0.0 else -1.0
+                    if p != p_row[a]:
+                        nsw[i, a] += 1
+                        lastsw[i, a] = t
+                        p_row[a] = p
+        lo = _min_plus(z, S0[i], m2)
+        s0 = _abs_sum(r_row, 0, m)
+        s1 = _abs_sum(r_row, m, m2)
         if lo < minpre[i]:
             minpre[i] = lo
         if lo < minpre_att[i]:
@@ -160,16 +206,12 @@ def window(T0, J, Z_T0, rho_T0, D, G, A, sqnorm, S0, want, pat, minpre, minpre_a
         return
     n, m2 = Z_T0.shape
     m = m2 // 2
-    last = T0 + J - 1
-    for i in range(n):
-        for a in range(m2):
-            if pat[i, a] != want[i, a]:
-                lastwrong[i, a] = last
+    # no switch inside the window: nothing to record for switches (and so for wrong signs)
     # min pre-activation over S_k(0): Z(T0) + sum_i min(0, G_ki D_ia A_i)
     for k in range(n):
         lo = math.inf
         for a in range(m2):
-            if S0[k, a] == 0:
+            if S0[k, a] != 0.0:
                 continue
             v = Z_T0[k, a]
             for i in range(n):
@@ -222,10 +264,19 @@ def window(T0, J, Z_T0, rho_T0, D, G, A, sqnorm, S0, want, pat, minpre, minpre_a
                     bal[j, jj] = q
 
 
-def to_trajectory_layout(state: dict, m: int) -> dict:
-    """The tracker's ``(n, 2m)`` arrays as ``tr.running`` (``(2, m, n)`` per-entry arrays)."""
+def to_trajectory_layout(state: dict, m: int, steps: int) -> dict:
+    """The tracker's ``(n, 2m)`` arrays as ``tr.running`` (``(2, m, n)`` per-entry arrays), after the
+    last state ``steps`` was observed.
+
+    ``last_wrong_sign`` follows exactly from the switches: an entry on the wrong side at ``steps`` was
+    last wrong at ``steps``; one on the right side that last switched at ``s`` was wrong at ``s - 1``
+    (the pattern is binary) and right from ``s`` on; one that never switched and is right was never
+    wrong."""
     def ent(a):
         return np.ascontiguousarray(a.T.reshape(2, m, -1))
+
+    wrong_now = (state["pat"] > 0) != (state["want"] != 0)
+    state["lastwrong"][:] = np.where(wrong_now, steps, np.where(state["lastsw"] >= 0, state["lastsw"] - 1, -1))
 
     return {"min_preact_S0": state["minpre"].copy(), "min_preact_S0_attained": state["minpre_att"].copy(),
             "balance": state["bal"].copy(), "balance_attained": state["bal_att"].copy(),

@@ -301,4 +301,4 @@ def run(problem: Problem, seed: int | None = None, progress=None, log_windows: i
     if log_windows:
         info["windows_log"] = wlog[:min(int(stats[2]), len(wlog))].copy()
     return Trajectory(problem, seed, "event", ck.copy(), rhos, Zs, W0, info=info,
-                      running=running.to_trajectory_layout(rs, m))
+                      running=running.to_trajectory_layout(rs, m, problem.steps))

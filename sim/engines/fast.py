@@ -139,4 +139,4 @@ def run(problem: Problem, seed: int | None = None, progress=None) -> Trajectory:
         if progress is not None:
             progress(t, problem.steps)
     return Trajectory(problem, seed, "fast", ck.copy(), rhos, Zs, W0,
-                      running=running.to_trajectory_layout(rs, m))
+                      running=running.to_trajectory_layout(rs, m, problem.steps))

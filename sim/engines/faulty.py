@@ -144,7 +144,7 @@ def run(problem: Problem, seed: int | None, fault, progress=None) -> Trajectory:
             progress(t, problem.steps)
     fault.calls.append(f"{problem.n}x{problem.m} steps={problem.steps}")
     return Trajectory(problem, seed, f"faulty:{fault.name}", ck.copy(), rhos, Zs, W0,
-                      running=running.to_trajectory_layout(rs, m))
+                      running=running.to_trajectory_layout(rs, m, problem.steps))
 
 
 def run_reference(problem: Problem, seed: int | None, fault, progress=None) -> Trajectory:
