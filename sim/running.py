@@ -35,8 +35,10 @@ state. Hence:
 
 - ``switches``, ``last_switch``: no entry changes side at ``T0 + 1 .. T0 + J - 1``; the comparison
   of ``T0 + J`` with ``T0 + J - 1`` is the comparison with the pattern of ``T0``. **Exact.**
-- ``last_wrong_sign``: an entry wrong at ``T0`` stays wrong through ``T0 + J - 1`` (same pattern),
-  so its last wrong state is at least ``T0 + J - 1``; one right at ``T0`` stays right. **Exact.**
+- ``last_wrong_sign``: derived from the switches and the final pattern (:func:`to_trajectory_layout`;
+  the pattern is binary, so the state before an entry's last switch is its last wrong one when it
+  ends right). Exact because the switches are. (The plain tracker computes it directly, state by
+  state, and the tests compare the two.)
 - ``min_preact_S0``: inside the window ``Z_{k,a}(t) = Z_{k,a}(T0) + sum_i G_{k,i} D_{i,a} A_i(t)``,
   where ``A_i(t)`` (the summed step coefficients) is monotone with the sign of ``y_i`` and lies
   between ``0`` and ``A_i(T0 + J)``. Each term lies between ``0`` and its end value, so
