@@ -214,6 +214,8 @@ def tightness(records: list[dict]) -> dict | None:
         bw = bn["worst"]
         w, b, rel = num(bw.get("witness")), num(bw.get("bound")), bw.get("relation")
         what = str(bw.get("what") or "worst trial")
+    elif isinstance(bn, dict):
+        what = "binomial p-value against alpha (no per-trial witness recorded)"
     if w is None or b is None or rel not in (">=", "<="):
         return {"witness": w, "bound": b, "relation": rel, "ratio": None, "empirical_constant": w, "what": what}
     ratio = w / b if b != 0 and math.isfinite(w) else None
