@@ -55,7 +55,7 @@ from numba import njit
 from .. import running
 from ..problem import Problem
 from ..trajectory import Trajectory
-from .fast import _advance
+from .fast import _advance, output
 
 KAPPA = 1.0 + 1.0 / 16  # running bound L_i = min(1, KAPPA |l'_i(T0)|), verified at every reduced step
 TOL_REL = 1e-12  # round-off guard relative to the size of the terms a pre-activation is made of
@@ -70,32 +70,7 @@ def _output(Zt, gamma, f):  # pragma: no cover - compiled
     n, m2 = Zt.shape
     m = m2 // 2
     for i in range(n):
-        z = Zt[i]
-        a0 = 0.0
-        a1 = 0.0
-        a2 = 0.0
-        a3 = 0.0
-        r = 0
-        while r + 4 <= m:
-            zp = z[r]
-            zn = z[m + r]
-            a0 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-            zp = z[r + 1]
-            zn = z[m + r + 1]
-            a1 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-            zp = z[r + 2]
-            zn = z[m + r + 2]
-            a2 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-            zp = z[r + 3]
-            zn = z[m + r + 3]
-            a3 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-            r += 4
-        while r < m:
-            zp = z[r]
-            zn = z[m + r]
-            a0 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-            r += 1
-        f[i] = ((a0 + a1) + (a2 + a3)) / m
+        f[i] = output(Zt[i], m, gamma)
 
 
 @njit(cache=True, fastmath=False)

@@ -27,6 +27,38 @@ from ..problem import Problem
 from ..trajectory import Trajectory
 
 
+@njit(cache=True, fastmath=False, inline="always")
+def output(z, m, gamma):  # pragma: no cover - compiled
+    """``f(W(t), x_i) = (1/m) sum_r [sigma(Z_{+1,r,i}) - sigma(Z_{-1,r,i})]`` (eq. 3.1) from one row
+    ``z`` of the ``(n, 2m)`` pre-activations, in four interleaved partial sums: a fixed order, so
+    the result is deterministic, and the one order every engine that shares it agrees on bit for bit."""
+    a0 = 0.0
+    a1 = 0.0
+    a2 = 0.0
+    a3 = 0.0
+    r = 0
+    while r + 4 <= m:
+        zp = z[r]
+        zn = z[m + r]
+        a0 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
+        zp = z[r + 1]
+        zn = z[m + r + 1]
+        a1 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
+        zp = z[r + 2]
+        zn = z[m + r + 2]
+        a2 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
+        zp = z[r + 3]
+        zn = z[m + r + 3]
+        a3 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
+        r += 4
+    while r < m:
+        zp = z[r]
+        zn = z[m + r]
+        a0 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
+        r += 1
+    return ((a0 + a1) + (a2 + a3)) / m
+
+
 @njit(cache=True, fastmath=False)
 def _advance(Zt, rhot, G, y, sqnorm, gamma, eta, perm, bs, t0, t1, S0, want, pat, minpre, minpre_att,
              bal, bal_att, lastwrong, nsw, lastsw, S):  # pragma: no cover - compiled
@@ -53,33 +85,7 @@ def _advance(Zt, rhot, G, y, sqnorm, gamma, eta, perm, bs, t0, t1, S0, want, pat
         for k in range(B):
             i = idx[k]
             z = Zt[i]
-            # f(W(t), x_i) = (1/m) sum_r [sigma(Z_{+1,r,i}) - sigma(Z_{-1,r,i})] (eq. 3.1), in four
-            # interleaved partial sums (a fixed order, so the result is deterministic)
-            a0 = 0.0
-            a1 = 0.0
-            a2 = 0.0
-            a3 = 0.0
-            r = 0
-            while r + 4 <= m:
-                zp = z[r]
-                zn = z[m + r]
-                a0 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-                zp = z[r + 1]
-                zn = z[m + r + 1]
-                a1 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-                zp = z[r + 2]
-                zn = z[m + r + 2]
-                a2 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-                zp = z[r + 3]
-                zn = z[m + r + 3]
-                a3 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-                r += 4
-            while r < m:
-                zp = z[r]
-                zn = z[m + r]
-                a0 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-                r += 1
-            f = ((a0 + a1) + (a2 + a3)) / m
+            f = output(z, m, gamma)
             yi = y[i]
             lprime = -1.0 / (1.0 + math.exp(yi * f))  # l'(z) = -1 / (1 + e^z) at z = y_i f
             c = -scale * lprime * yi
