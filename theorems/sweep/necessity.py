@@ -347,7 +347,7 @@ def heatmap_png(summary: dict, theorem: str, spec: Spec) -> bytes:
         ax.set_yticks(range(len(hyps)), hyps, fontsize=8)
         ax.set_title(sid, fontsize=9)
         ax.set_xlabel("factor", fontsize=7)
-    fig.suptitle(f"Theorem {theorem}: fraction of examples holding, one hypothesis relaxed by a factor", fontsize=9)
+    fig.suptitle(f"Theorem {theorem}: fraction holding", fontsize=9)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
