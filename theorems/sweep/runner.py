@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import traceback
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -267,12 +268,12 @@ def run_tasks(tasks: Iterable[Task], out_dir: str | os.PathLike, *, name: str = 
         client, cluster = start_client(scheduler, workers)
     futures = {}
     try:
-        by_key = {}
+        # a fresh token per run: a key cancelled by an earlier run on the same cluster is not reused
+        run_id = uuid.uuid4().hex[:8]
         for t in todo:
-            fut = client.submit(execute, t.key, t.fn, t.args, key=f"sweep-{name}-{t.key}", pure=False,
+            fut = client.submit(execute, t.key, t.fn, t.args, key=f"sweep-{name}-{t.key}-{run_id}", pure=False,
                                 retries=0)
             futures[fut] = t
-            by_key[t.key] = t
         prog.update(done=prog.done)
         ran = 0
         for fut in as_completed(list(futures)):
