@@ -219,6 +219,18 @@ def _key(*parts) -> str:
     return f"{safe}-{h}"
 
 
+def fingerprint(problem) -> str:
+    """A hash of everything that determines a run: data, labels, m, eta, sigma0, gamma, seed,
+    horizon and checkpoints."""
+    h = hashlib.sha1()
+    h.update(np.ascontiguousarray(problem.data.X, dtype=np.float64).tobytes())
+    h.update(np.ascontiguousarray(problem.data.y, dtype=np.float64).tobytes())
+    h.update(repr((problem.m, float(problem.eta), float(problem.sigma0), float(problem.gamma), problem.seed,
+                   problem.steps, problem.batch_size, problem.shuffle_seed)).encode())
+    h.update(np.asarray(problem.checkpoints, dtype=np.int64).tobytes())
+    return h.hexdigest()[:16]
+
+
 def build_tasks(spec: Spec):
     """``(tasks, infeasible)``: the :class:`~theorems.sweep.runner.Task` list of the spec, and the
     cells that cannot be realised (records of their own, written without running)."""
@@ -244,14 +256,18 @@ def build_tasks(spec: Spec):
                                    "factor": fs, "factor2": fp, "example": k}, base,
                                   {"sigma0": fs, "data": fp}))
     for meta, base, relax in cells:
-        key = _key(meta["map"], meta["statement"], meta["hypothesis"], meta["factor"], meta.get("factor2", ""),
-                   meta["example"], f"s{spec.seed}", json.dumps(meta, sort_keys=True) + f"v{VERSION}")
+        ident = (meta["map"], meta["statement"], meta["hypothesis"], meta["factor"], meta.get("factor2", ""),
+                 meta["example"], f"s{spec.seed}")
         try:
             prob = relaxed_problem(base, meta["theorem"], meta["statement"], relax)
         except Exception as e:  # Infeasible or a problem the simulator refuses
+            key = _key(*ident, json.dumps(meta, sort_keys=True) + f"v{VERSION}" + fingerprint(base))
             infeasible.append({"key": key, "status": "infeasible", "error": f"{type(e).__name__}: {e}",
                                "meta": meta, "elapsed_s": 0.0})
             continue
+        # the key names the cell and fingerprints the problem: a resumed sweep reuses a record only
+        # for the very problem it was computed on (a changed strategy or bound gives new tasks)
+        key = _key(*ident, json.dumps(meta, sort_keys=True) + f"v{VERSION}" + fingerprint(prob))
         meta = dict(meta, relaxed=conditions_of(prob, meta["theorem"]))
         tasks.append(Task(key, evaluate, (meta["statement"], prob, meta["theorem"]), meta))
     return tasks, infeasible
