@@ -347,11 +347,15 @@ def heatmap_png(summary: dict, theorem: str, spec: Spec) -> bytes:
     sids = list(spec.conc()[theorem])
     hyps = list(spec.hyps()[theorem])
     fac = list(spec.factors)
-    fig, axes = plt.subplots(1, len(sids), figsize=(1.1 + 0.45 * len(fac) * len(sids), 0.5 * len(hyps) + 1.4),
-                             squeeze=False, sharey=True)
+    ncol = min(4, len(sids))
+    nrow = -(-len(sids) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(1.2 + 0.5 * len(fac) * ncol, (0.45 * len(hyps) + 1.0) * nrow + 0.4),
+                             squeeze=False)
+    for ax in axes.flat[len(sids):]:
+        ax.axis("off")
     cmap = plt.get_cmap("RdYlGn").copy()
     cmap.set_bad("#dddddd")
-    for ax, sid in zip(axes[0], sids):
+    for ax, sid in zip(axes.flat, sids):
         grid = np.full((len(hyps), len(fac)), np.nan)
         for c in summary["cells"]:
             if c["map"] == "1d" and c["theorem"] == theorem and c["statement"] == sid and c["fraction"] is not None:
