@@ -272,3 +272,21 @@ def test_quick_necessity_map_with_scheduler(tmp_path):
                            capture_output=True, text=True, timeout=200)
     assert r.returncode == 0, r.stderr[-3000:]
     _assert_quick_map(tmp_path / "sweeps" / "necessity-quick")
+
+
+def test_figure1_through_the_runner_matches_the_direct_study_and_resumes(client, tmp_path):
+    """Figure 1 (quick) as a sweep of (slope, run) tasks: the same results.csv as the study run in
+    one process, and an interrupted sweep resumes to the same file."""
+    from theorems.experiments import figure1
+    from theorems.sweep import figures
+
+    with deadline(240):
+        figure1.run(out=tmp_path / "direct", quick=True, quiet=True)
+        with pytest.raises(RuntimeError, match="re-run the same command to resume"):
+            figures.run_study("figure1", tmp_path / "swept", quick=True, client=client, progress=False,
+                              stop_after=4)
+        assert len(list((tmp_path / "swept" / "sweeps" / "figures" / "figure1-quick" / "tasks").glob("*.json"))) >= 4
+        figures.run_study("figure1", tmp_path / "swept", quick=True, client=client, progress=False)
+    direct = (tmp_path / "direct" / "experiments" / "figure1" / "results.csv").read_text()
+    swept = (tmp_path / "swept" / "experiments" / "figure1" / "results.csv").read_text()
+    assert swept == direct

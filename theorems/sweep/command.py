@@ -3,6 +3,9 @@
     python -m theorems sweep necessity [--quick] [--examples K] [--seed S] [--workers N]
                                        [--scheduler ADDRESS] [--out DIR] [--report-dir DIR]
                                        [--retry-errors] [--no-progress]
+    python -m theorems sweep figures [--quick] [--study figure1|figure2-3|figure4-5]...
+                                     [--runs N] [--mnist DIR] [--device cpu|cuda|auto] [--workers N]
+                                     [--scheduler ADDRESS] [--report-dir DIR]
 
 Default cluster: a ``LocalCluster`` on this machine (processes, one thread each; ``--workers``,
 default the CPU count). ``--scheduler tcp://HOST:8786`` runs the same tasks on an existing cluster
@@ -17,7 +20,7 @@ import shlex
 import sys
 from pathlib import Path
 
-SPECS = ("necessity",)
+SPECS = ("necessity", "figures")
 
 
 def add_parser(sub) -> None:
@@ -34,6 +37,12 @@ def add_parser(sub) -> None:
     q.add_argument("--out", metavar="DIR", help="the sweep's output folder (default REPORT_DIR/sweeps/NAME)")
     q.add_argument("--retry-errors", action="store_true", help="run again the tasks recorded with an error")
     q.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g = q.add_argument_group("figures")
+    g.add_argument("--study", action="append", choices=("figure1", "figure2-3", "figure4-5"),
+                   help="which figure studies (repeatable; default all three)")
+    g.add_argument("--runs", type=int, metavar="N", help="runs (seeds) per setting")
+    g.add_argument("--mnist", metavar="DIR", help="MNIST IDX files (Figures 2-5; default: bundled digits)")
+    g.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"), help="device of each run")
 
 
 def spec_from_args(args):
@@ -60,6 +69,8 @@ def cmd_sweep(args, usage_error) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise usage_error("--workers must be >= 1")
+    if args.spec == "figures":
+        return _cmd_figures(args, usage_error)
     try:
         spec = spec_from_args(args)
     except ValueError as e:
@@ -105,3 +116,43 @@ def _refresh_report(rdir: Path, out: Path) -> str | None:
     except (OSError, ValueError, KeyError, TypeError) as e:
         print(f"report not refreshed: {e}", file=sys.stderr)
         return None
+
+
+def _cmd_figures(args, usage_error) -> int:
+    from . import figures
+    from .runner import SweepError, check_writable
+
+    if args.runs is not None and args.runs < 1:
+        raise usage_error("--runs must be >= 1")
+    if args.mnist:
+        from ..experiments.__main__ import UsageError as XUsage, check_mnist
+
+        try:
+            check_mnist(args.mnist)
+        except XUsage as e:
+            raise usage_error(str(e)) from None
+    rdir = Path(args.report_dir)
+    try:
+        check_writable(rdir / "sweeps" / "figures")
+    except SweepError as e:
+        raise usage_error(str(e)) from None
+    from .runner import close_client, start_client
+
+    failed = 0
+    client, cluster = start_client(args.scheduler, args.workers)  # one cluster for every study
+    try:
+        for study in args.study or figures.STUDIES:
+            try:
+                rec = figures.run_study(study, rdir, quick=args.quick, runs=args.runs,
+                                        mnist=args.mnist if study != "figure1" else None, device=args.device,
+                                        client=client, progress=not args.no_progress)
+                print(f"{study}: wrote {rec['folder']}")
+            except RuntimeError as e:
+                print(f"{study}: {e}", file=sys.stderr)
+                failed += 1
+    finally:
+        close_client(client, cluster)
+    html = _refresh_report(rdir, rdir / "sweeps" / "figures")
+    if html:
+        print(f"report: {html}")
+    return 1 if failed else 0
