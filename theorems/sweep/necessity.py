@@ -353,8 +353,7 @@ def heatmap_png(summary: dict, theorem: str, spec: Spec) -> bytes:
                              squeeze=False)
     for ax in axes.flat[len(sids):]:
         ax.axis("off")
-    cmap = plt.get_cmap("RdYlGn").copy()
-    cmap.set_bad("#dddddd")
+    cmap = plt.get_cmap("RdYlGn").with_extremes(bad="#dddddd")
     for ax, sid in zip(axes.flat, sids):
         grid = np.full((len(hyps), len(fac)), np.nan)
         for c in summary["cells"]:
@@ -387,8 +386,7 @@ def heatmap2d_png(summary: dict, spec: Spec) -> bytes:
         if c["map"] == "2d" and c["fraction"] is not None:
             grid[fac.index(c["factor"]), fac.index(c["factor2"])] = c["fraction"]
     fig, ax = plt.subplots(figsize=(1.5 + 0.5 * len(fac), 1.2 + 0.45 * len(fac)))
-    cmap = plt.get_cmap("RdYlGn").copy()
-    cmap.set_bad("#dddddd")
+    cmap = plt.get_cmap("RdYlGn").with_extremes(bad="#dddddd")
     ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=1, origin="lower")
     for (i, j), v in np.ndenumerate(grid):
         ax.text(j, i, "n/a" if np.isnan(v) else f"{v:.2g}", ha="center", va="center", fontsize=7)

@@ -216,7 +216,7 @@ def start_client(scheduler: str | None = None, workers: int | None = None, timeo
     if scheduler:
         return Client(scheduler, timeout=timeout_s), None
     n = workers or max(1, os.cpu_count() or 1)
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                            silence_logs=logging.CRITICAL, timeout=timeout_s)
     try:
         return Client(cluster, timeout=timeout_s), cluster
