@@ -305,3 +305,21 @@ def test_figure1_through_the_runner_matches_the_direct_study_and_resumes(client,
     direct = (tmp_path / "direct" / "experiments" / "figure1" / "results.csv").read_text()
     swept = (tmp_path / "swept" / "experiments" / "figure1" / "results.csv").read_text()
     assert swept == direct
+
+
+def test_cli_refuses_an_unwritable_output_folder_before_any_work(tmp_path, monkeypatch, capsys):
+    from theorems.cli import main
+    from theorems.sweep import necessity, runner
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+
+    def nothing(*a, **k):
+        raise AssertionError("work started before the output folder was checked")
+
+    monkeypatch.setattr(runner, "start_client", nothing)
+    monkeypatch.setattr(necessity, "build_tasks", nothing)
+    assert main(["sweep", "necessity", "--quick", "--out", str(blocker)]) == 2
+    err = capsys.readouterr().err
+    assert "python -m theorems sweep: error:" in err and "not a folder" in err
+    assert main(["sweep", "figures", "--quick", "--report-dir", str(blocker)]) == 2
