@@ -277,7 +277,6 @@ def test_quick_necessity_map_on_two_workers(request, tmp_path, capsys):
     assert (out / "map.csv").read_text() == before
 
 
-@pytest.mark.slow
 def test_quick_necessity_map_with_scheduler(tmp_path):
     """The same command against a separately started ``dask scheduler`` and two ``dask worker``s."""
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
