@@ -322,3 +322,20 @@ def test_cli_refuses_an_unwritable_output_folder_before_any_work(tmp_path, monke
     err = capsys.readouterr().err
     assert "python -m theorems sweep: error:" in err and "not a folder" in err
     assert main(["sweep", "figures", "--quick", "--report-dir", str(blocker)]) == 2
+
+
+def test_an_interrupted_necessity_sweep_resumes_to_the_same_map(client, tmp_path):
+    from theorems.sweep import necessity as N
+
+    spec = N.Spec(name="tiny", factors=(1, 1000), examples=1, conclusions={"4.1": ("B.5",)},
+                  hypotheses={"4.1": ("sigma0", "eta")}, map2d=False)
+    with deadline(120):
+        whole = N.run_necessity(spec, tmp_path / "whole", client=client, progress=False)
+        part = N.run_necessity(spec, tmp_path / "part", client=client, progress=False, stop_after=2)
+        assert not part["complete"]
+        again = N.run_necessity(spec, tmp_path / "part", client=client, progress=False)
+    assert whole["complete"] and again["complete"]
+    for name in ("map.csv", "examples.csv", "breaking.csv"):
+        assert (tmp_path / "part" / name).read_text() == (tmp_path / "whole" / name).read_text(), name
+    rows = (tmp_path / "whole" / "map.csv").read_text().splitlines()
+    assert len(rows) == 1 + 2 * 2

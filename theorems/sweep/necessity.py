@@ -323,6 +323,9 @@ def summarize(records: list[dict], spec: Spec) -> dict:
     return {"cells": cells, "breaking": breaking}
 
 
+# the bullets of Theorems 4.1 / 4.3 are one check each; where its Evidence.details name the worst
+# init's parts (each normalised so that <= 1 holds) and the failing inits, examples.csv shows them
+PART_COLUMNS = ("norm_part", "sr_part", "loss_part", "failures", "inits")
 CELL_COLUMNS = ("map", "theorem", "statement", "hypothesis", "factor", "factor2", "examples", "run", "errors",
                 "infeasible", "holding", "fraction", "margin_min", "margin_median", "margin_max")
 
@@ -439,15 +442,17 @@ def write_outputs(out_dir: str | os.PathLike, records: list[dict], spec: Spec, c
     for r in records:
         m = r.get("meta") or {}
         res = r.get("result") or {}
+        parts = res.get("parts") or {}
         ex_rows.append({**{k: m.get(k) for k in ("map", "theorem", "statement", "hypothesis", "factor", "factor2",
                                                   "example")},
                         "status": r.get("status"), "holds": res.get("holds"), "witness": res.get("witness"),
-                        "bound": res.get("bound"), "margin": res.get("margin"), "error": r.get("error", "")})
+                        "bound": res.get("bound"), "margin": res.get("margin"),
+                        **{k: parts.get(k) for k in PART_COLUMNS}, "error": r.get("error", "")})
     ex_rows.sort(key=lambda x: tuple(str(x[k]) for k in ("map", "theorem", "statement", "hypothesis", "factor",
                                                          "factor2", "example")))
     atomic_write_text(d / "examples.csv", _csv(ex_rows, ("map", "theorem", "statement", "hypothesis", "factor",
                                                          "factor2", "example", "status", "holds", "witness",
-                                                         "bound", "margin", "error")))
+                                                         "bound", "margin") + PART_COLUMNS + ("error",)))
     figures = []
     for theorem in spec.conc():
         name = f"heatmap-{theorem}.png"
