@@ -448,8 +448,8 @@ def write_outputs(out_dir: str | os.PathLike, records: list[dict], spec: Spec, c
                         "status": r.get("status"), "holds": res.get("holds"), "witness": res.get("witness"),
                         "bound": res.get("bound"), "margin": res.get("margin"),
                         **{k: parts.get(k) for k in PART_COLUMNS}, "error": r.get("error", "")})
-    ex_rows.sort(key=lambda x: tuple(str(x[k]) for k in ("map", "theorem", "statement", "hypothesis", "factor",
-                                                         "factor2", "example")))
+    ex_rows.sort(key=lambda x: (str(x["map"]), str(x["theorem"]), str(x["statement"]), str(x["hypothesis"]),
+                                float(x["factor"] or 0), float(x["factor2"] or 0), int(x["example"] or 0)))
     atomic_write_text(d / "examples.csv", _csv(ex_rows, ("map", "theorem", "statement", "hypothesis", "factor",
                                                          "factor2", "example", "status", "holds", "witness",
                                                          "bound", "margin") + PART_COLUMNS + ("error",)))
