@@ -339,3 +339,20 @@ def test_an_interrupted_necessity_sweep_resumes_to_the_same_map(client, tmp_path
         assert (tmp_path / "part" / name).read_text() == (tmp_path / "whole" / name).read_text(), name
     rows = (tmp_path / "whole" / "map.csv").read_text().splitlines()
     assert len(rows) == 1 + 2 * 2
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
+    from theorems.cli import main
+    from theorems.sweep import necessity
+
+    monkeypatch.setattr(necessity, "build_tasks", lambda spec: ([necessity_task()], []))
+    with deadline(60):
+        rc = main(["sweep", "necessity", "--quick", "--no-progress", "--out", str(tmp_path / "o"),
+                   "--scheduler", "tcp://127.0.0.1:9", "--timeout", "3"])
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot run the sweep on tcp://127.0.0.1:9" in err[0], err
+
+
+def necessity_task():
+    return Task("t0", square, (0,), {})

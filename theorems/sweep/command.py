@@ -32,6 +32,8 @@ def add_parser(sub) -> None:
     q.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the drawn examples")
     q.add_argument("--workers", type=int, metavar="N", help="LocalCluster worker processes (default: CPU count)")
     q.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask scheduler (tcp://host:8786)")
+    q.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="seconds to wait for the scheduler or the LocalCluster to answer (default 60)")
     q.add_argument("--report-dir", default="reports", metavar="DIR",
                    help="the report folder (default reports/); the sweep writes to DIR/sweeps/NAME")
     q.add_argument("--out", metavar="DIR", help="the sweep's output folder (default REPORT_DIR/sweeps/NAME)")
@@ -84,8 +86,16 @@ def cmd_sweep(args, usage_error) -> int:
     command = "python -m theorems sweep " + " ".join(shlex.quote(a) for a in sys.argv[2:]) \
         if len(sys.argv) > 2 and sys.argv[1] == "sweep" else f"python -m theorems sweep {args.spec}" + \
         (" --quick" if args.quick else "")
-    res = N.run_necessity(spec, out, scheduler=args.scheduler, workers=args.workers,
-                          progress=not args.no_progress, retry_errors=args.retry_errors, command=command)
+    try:
+        res = N.run_necessity(spec, out, scheduler=args.scheduler, workers=args.workers,
+                              progress=not args.no_progress, retry_errors=args.retry_errors, command=command,
+                              timeout_s=args.timeout)
+    except KeyboardInterrupt:
+        print(f"interrupted: the finished tasks are kept in {out}; run the same command to resume",
+              file=sys.stderr)
+        return 130
+    except (OSError, TimeoutError) as e:  # e.g. no scheduler at --scheduler ADDRESS
+        raise usage_error(f"cannot run the sweep on {args.scheduler or 'a LocalCluster'}: {e}") from None
     doc = res["sweep"]
     print(f"{spec.name}: {doc['tasks']} tasks ({doc['errors']} errors, {doc['infeasible']} infeasible) in {out}")
     for line in doc["findings"]:
@@ -139,7 +149,10 @@ def _cmd_figures(args, usage_error) -> int:
     from .runner import close_client, start_client
 
     failed = 0
-    client, cluster = start_client(args.scheduler, args.workers)  # one cluster for every study
+    try:
+        client, cluster = start_client(args.scheduler, args.workers, timeout_s=args.timeout)  # one for every study
+    except (OSError, TimeoutError) as e:
+        raise usage_error(f"cannot start a Dask client on {args.scheduler or 'a LocalCluster'}: {e}") from None
     try:
         for study in args.study or figures.STUDIES:
             try:
@@ -150,6 +163,10 @@ def _cmd_figures(args, usage_error) -> int:
             except RuntimeError as e:
                 print(f"{study}: {e}", file=sys.stderr)
                 failed += 1
+    except KeyboardInterrupt:
+        print("interrupted: the finished runs are kept under sweeps/figures/; run the same command to resume",
+              file=sys.stderr)
+        return 130
     finally:
         close_client(client, cluster)
     html = _refresh_report(rdir, rdir / "sweeps" / "figures")

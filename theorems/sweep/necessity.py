@@ -483,7 +483,7 @@ def _atomic_bytes(path: Path, data: bytes) -> None:
 
 def run_necessity(spec: Spec, out_dir: str | os.PathLike, *, scheduler: str | None = None,
                   workers: int | None = None, client=None, progress: bool = True, stop_after: int | None = None,
-                  retry_errors: bool = False, command: str = "", stream=None) -> dict:
+                  retry_errors: bool = False, command: str = "", stream=None, timeout_s: float = 60.0) -> dict:
     """Run (or resume) the necessity sweep ``spec`` into ``out_dir``; write its CSV, heatmaps and
     ``sweep.json``; return ``{"summary", "sweep", "records"}``."""
     import time
@@ -498,7 +498,8 @@ def run_necessity(spec: Spec, out_dir: str | os.PathLike, *, scheduler: str | No
         if not path.exists():
             atomic_write_text(path, json.dumps(rec, indent=1, sort_keys=True, default=str) + "\n")
     recs = run_tasks(tasks, out, name=spec.name, scheduler=scheduler, workers=workers, client=client,
-                     progress=progress, stop_after=stop_after, retry_errors=retry_errors, stream=stream)
+                     progress=progress, stop_after=stop_after, retry_errors=retry_errors, stream=stream,
+                     timeout_s=timeout_s)
     records = list(recs.values()) + infeasible
     written = write_outputs(out, records, spec, command=command, elapsed_s=time.perf_counter() - t0)
     return {**written, "records": records, "complete": len(recs) == len(tasks)}

@@ -237,14 +237,14 @@ def close_client(client, cluster) -> None:
 def run_tasks(tasks: Iterable[Task], out_dir: str | os.PathLike, *, name: str = "sweep",
               scheduler: str | None = None, workers: int | None = None, client=None,
               retry_errors: bool = False, stop_after: int | None = None, progress: bool = True,
-              stream=None) -> dict[str, dict]:
+              stream=None, timeout_s: float = 60.0) -> dict[str, dict]:
     """Run every task not yet recorded in ``out_dir``; return all records (old and new) by key.
 
     ``client``: an existing ``distributed.Client`` to use (not closed here); otherwise one is made
     from ``scheduler`` / ``workers`` (:func:`start_client`) and closed at the end. ``stop_after``:
     stop (cancelling the rest) once that many tasks of this run are recorded -- what an interrupted
     sweep leaves behind (tests). Ctrl-C cancels the rest the same way; the records written so far
-    stay, and re-running resumes."""
+    stay, and re-running resumes. ``timeout_s``: how long to wait for the scheduler or cluster."""
     tasks = list(tasks)
     keys = [t.key for t in tasks]
     if len(set(keys)) != len(keys):
@@ -265,7 +265,7 @@ def run_tasks(tasks: Iterable[Task], out_dir: str | os.PathLike, *, name: str = 
     own = client is None
     cluster = None
     if own:
-        client, cluster = start_client(scheduler, workers)
+        client, cluster = start_client(scheduler, workers, timeout_s=timeout_s)
     futures = {}
     try:
         # a fresh token per run: a key cancelled by an earlier run on the same cluster is not reused
