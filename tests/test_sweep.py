@@ -356,3 +356,24 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
 
 def necessity_task():
     return Task("t0", square, (0,), {})
+
+
+def test_drawn_examples_follow_the_seed_under_any_profile():
+    """The base examples are fixed by --seed (the same twice, different for another seed), also
+    under the suite's derandomized ci profile, which would otherwise ignore the seed."""
+    from hypothesis import settings
+
+    from theorems.sweep import necessity as N
+
+    strategy = N._statement("B.5").strategy
+    prev = settings._current_profile
+    try:
+        prints = {}
+        for prof in ("ci", "default"):
+            settings.load_profile(prof)
+            prints[prof] = [[N.fingerprint(p) for p in N.draw_examples(strategy, 2, s)] for s in (0, 1, 0)]
+    finally:
+        settings.load_profile(prev)
+    assert prints["ci"] == prints["default"]
+    a, b, a2 = prints["ci"]
+    assert a == a2 and a != b and len(set(a)) == 2
