@@ -221,6 +221,27 @@ def _key(*parts) -> str:
     return f"{safe}-{h}"
 
 
+_CODE_VERSION: list = []
+
+
+def code_version() -> str:
+    """A hash of the code a record depends on: the simulator (``sim/``), the statements and the
+    layers under them (constants, conditions, strategies, profiles, registry). Part of every task
+    key, so a changed check or engine runs anew instead of reusing a record computed by old code;
+    edits to the sweep itself or the report do not invalidate records."""
+    if not _CODE_VERSION:
+        base = Path(__file__).resolve().parent.parent.parent
+        files = sorted((base / "sim").rglob("*.py")) + sorted((base / "theorems" / "statements").rglob("*.py"))
+        files += [base / "theorems" / f for f in ("constants.py", "conditions.py", "strategies.py",
+                                                  "profiles.py", "registry.py")]
+        h = hashlib.sha1()
+        for f in files:
+            if f.is_file():
+                h.update(f.relative_to(base).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+        _CODE_VERSION.append(h.hexdigest()[:12])
+    return _CODE_VERSION[0]
+
+
 def fingerprint(problem) -> str:
     """A hash of everything that determines a run: data, labels, m, eta, sigma0, gamma, seed,
     horizon and checkpoints."""
@@ -263,13 +284,13 @@ def build_tasks(spec: Spec):
         try:
             prob = relaxed_problem(base, meta["theorem"], meta["statement"], relax)
         except Exception as e:  # Infeasible or a problem the simulator refuses
-            key = _key(*ident, json.dumps(meta, sort_keys=True) + f"v{VERSION}" + fingerprint(base))
+            key = _key(*ident, json.dumps(meta, sort_keys=True) + f"v{VERSION}" + fingerprint(base) + code_version())
             infeasible.append({"key": key, "status": "infeasible", "error": f"{type(e).__name__}: {e}",
                                "meta": meta, "elapsed_s": 0.0})
             continue
-        # the key names the cell and fingerprints the problem: a resumed sweep reuses a record only
-        # for the very problem it was computed on (a changed strategy or bound gives new tasks)
-        key = _key(*ident, json.dumps(meta, sort_keys=True) + f"v{VERSION}" + fingerprint(prob))
+        # the key names the cell and fingerprints the problem and the code: a resumed sweep reuses a
+        # record only for the very problem and checks it was computed with
+        key = _key(*ident, json.dumps(meta, sort_keys=True) + f"v{VERSION}" + fingerprint(prob) + code_version())
         meta = dict(meta, relaxed=conditions_of(prob, meta["theorem"]))
         tasks.append(Task(key, evaluate, (meta["statement"], prob, meta["theorem"]), meta))
     return tasks, infeasible
@@ -464,7 +485,7 @@ def write_outputs(out_dir: str | os.PathLike, records: list[dict], spec: Spec, c
         _atomic_bytes(d / "heatmap-2d-B.5.png", heatmap2d_png(summary, spec))
         figures.append("heatmap-2d-B.5.png")
     doc = {"id": spec.name, "kind": "necessity", "title": f"Necessity maps ({spec.name})",
-           "command": command, "spec": spec.describe(), "elapsed_s": elapsed_s,
+           "command": command, "spec": spec.describe(), "elapsed_s": elapsed_s, "code_version": code_version(),
            "tasks": len(records), "errors": sum(r.get("status") == "error" for r in records),
            "infeasible": sum(r.get("status") == "infeasible" for r in records),
            "findings": findings(summary), "breaking": summary["breaking"], "figures": figures,
