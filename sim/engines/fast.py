@@ -22,13 +22,16 @@ import math
 import numpy as np
 from numba import njit
 
+from .. import running
 from ..problem import Problem
 from ..trajectory import Trajectory
 
 
 @njit(cache=True, fastmath=False)
-def _advance(Zt, rhot, G, y, sqnorm, gamma, eta, perm, bs, t0, t1):  # pragma: no cover - compiled
-    """Run steps ``t0 .. t1-1`` in place on ``Zt`` and ``rhot`` (C-contiguous ``(n, 2m)``).
+def _advance(Zt, rhot, G, y, sqnorm, gamma, eta, perm, bs, t0, t1, S0, want, pat, minpre, minpre_att,
+             bal, bal_att, lastwrong, nsw, lastsw, S):  # pragma: no cover - compiled
+    """Run steps ``t0 .. t1-1`` in place on ``Zt`` and ``rhot`` (C-contiguous ``(n, 2m)``), folding
+    every new state ``t0 + 1 .. t1`` into the running quantities (:func:`sim.running.observe`).
 
     Step ``t`` uses the batch ``perm[(t // nb) % len(perm), b*bs : b*bs + bs]`` with ``b = t % nb``,
     ``nb = ceil(n / bs)`` (full batch: ``perm = [arange(n)]``, ``bs = n``); its loss is the batch mean.
@@ -107,6 +110,8 @@ def _advance(Zt, rhot, G, y, sqnorm, gamma, eta, perm, bs, t0, t1):  # pragma: n
             z = Zt[q]
             for a in range(m2):
                 z[a] += dz[a]
+        running.observe(t + 1, Zt, rhot, S0, want, pat, minpre, minpre_att, bal, bal_att, lastwrong, nsw,
+                        lastsw, S)
 
 
 def run(problem: Problem, seed: int | None = None, progress=None) -> Trajectory:
@@ -122,12 +127,16 @@ def run(problem: Problem, seed: int | None = None, progress=None) -> Trajectory:
     perm = np.ascontiguousarray(perm, dtype=np.int64)
     ck = problem.checkpoints
     rhos, Zs = np.empty((len(ck), 2, m, n)), np.empty((len(ck), 2, m, n))
+    rs = running.new_state(Zt, data.y)
+    running.observe(0, Zt, rhot, *running.args(rs))
     t = 0
     for k, c in enumerate(ck):
-        _advance(Zt, rhot, G, data.y, sq, float(problem.gamma), float(problem.eta), perm, int(bs), t, int(c))
+        _advance(Zt, rhot, G, data.y, sq, float(problem.gamma), float(problem.eta), perm, int(bs), t, int(c),
+                 *running.args(rs))
         t = int(c)
         rhos[k] = rhot.T.reshape(2, m, n)
         Zs[k] = Zt.T.reshape(2, m, n)
         if progress is not None:
             progress(t, problem.steps)
-    return Trajectory(problem, seed, "fast", ck.copy(), rhos, Zs, W0)
+    return Trajectory(problem, seed, "fast", ck.copy(), rhos, Zs, W0,
+                      running=running.to_trajectory_layout(rs, m, problem.steps))
