@@ -84,6 +84,14 @@ QUICK = Spec(name="necessity-quick", factors=(1, 10, 1000), examples=1,
              map2d_factors=(1, 1000))
 
 
+NOTES = ("Each hypothesis relaxed alone by the factor, the others at their bounds: sigma0 = f sigma0_max; "
+         "eta = f eta_max (same number of steps); p = f p_max (new data, same n, d, norms, labels); "
+         "gamma / f (4.1; sigma0 and p kept at the original gamma's bounds); m = ceil(m_min / f) (4.3). "
+         "F.2 assumes p = 0: orthogonal at factor 1, p = f 1e-3 p_max beyond. Each cell runs the suite's own "
+         "check of the conclusion on the same drawn examples; n/a: the relaxed p cannot be realised "
+         "((n-1) p >= Rmin^2). Breaking factor: the smallest factor at which some example fails.")
+
+
 class Infeasible(ValueError):
     """The relaxed value cannot be realised (recorded, not run)."""
 
@@ -490,7 +498,7 @@ def write_outputs(out_dir: str | os.PathLike, records: list[dict], spec: Spec, c
            "infeasible": sum(r.get("status") == "infeasible" for r in records),
            "findings": findings(summary), "breaking": summary["breaking"], "figures": figures,
            "csv": ["map.csv", "map2d.csv", "breaking.csv", "examples.csv"],
-           "notes": __doc__.split("\n\n")[1].replace("\n", " ") if __doc__ else ""}
+           "notes": NOTES}
     atomic_write_text(d / "sweep.json", json.dumps(doc, indent=1) + "\n")
     return {"summary": summary, "sweep": doc}
 
