@@ -1,4 +1,4 @@
-"""Command line: ``python -m theorems {list,check,report,replay}``.
+"""Command line: ``python -m theorems {list,check,report,replay,sweep}``.
 
     python -m theorems list [--kind KIND] [--json] [--file PATH]
     python -m theorems check ID [--examples N] [--horizon-scale K] [--device cpu|cuda|auto]
@@ -6,6 +6,7 @@
     python -m theorems report [--from reports/results.json] [--out DIR]   (re-reads experiments/)
     python -m theorems replay ID [--from reports/results.json] [--file PATH]
                                  [--pytest [--write-report] [--dry-run] [-- PYTEST ARGS]]
+    python -m theorems sweep necessity [--quick] [--scheduler ADDRESS] [--workers N]   (Dask)
 
 ``check`` runs one statement's property (or, with ``ID/control``, one control) in this process
 through :func:`theorems.runner.check_statement`, printing a line per example to stderr; it exits 1
@@ -71,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m theorems",
                 description="Statements of Kou, Chen, Gu (2023) as executable properties: list them, "
                             "check one, rebuild or replay from the report.")
-    sub = p.add_subparsers(dest="cmd", metavar="{list,check,report,replay}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="cmd", metavar="{list,check,report,replay,sweep}", parser_class=_Parser)
     sub.required = True
 
     def add_file(q):
@@ -112,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.epilog = ("Arguments after -- go to pytest (and imply --pytest), e.g. "
                 "python -m theorems replay B.5 -- -x -s. Quote ids with parentheses: "
                 "python -m theorems replay 'E.1(i)'")
+    from .sweep.command import add_parser as add_sweep
+
+    add_sweep(sub)
     return p
 
 
@@ -504,7 +508,14 @@ def _replay_in_process(rec: dict, env: dict, args, src: Path) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "check": cmd_check, "report": cmd_report, "replay": cmd_replay}
+def cmd_sweep(args) -> int:
+    from .sweep.command import cmd_sweep as run
+
+    return run(args, UsageError)
+
+
+COMMANDS = {"list": cmd_list, "check": cmd_check, "report": cmd_report, "replay": cmd_replay,
+            "sweep": cmd_sweep}
 
 
 def main(argv=None) -> int:

@@ -265,7 +265,8 @@ class ReportCollector:
             env["warning"] = err
         recs = [r for rs in self.records.values() for r in rs]
         return report.build_results(recs, self.tests, env, descriptions, paper_ids,
-                                    report.load_experiments(report_dir(self.config)))
+                                    report.load_experiments(report_dir(self.config)),
+                                    report.load_sweeps(report_dir(self.config)))
 
     def previous(self, d: Path) -> dict | None:
         """The report directory's ``results.json`` to merge into (``None``: there is none, or it

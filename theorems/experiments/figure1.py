@@ -50,31 +50,46 @@ def settings_for(quick: bool, runs: int | None = None, sigma0: float | None = No
     return s
 
 
+def problem_for(data, s: dict, g: float) -> "sim.Problem":
+    """The problem of slope ``g`` (every run of it differs only in the init seed)."""
+    nb = -(-data.n // s["batch_size"])
+    steps = s["epochs"] * nb
+    return sim.Problem(data=data, m=s["m"], eta=s["eta"], sigma0=s["sigma0"], steps=steps,
+                       gamma=float(g), batch_size=s["batch_size"], n_log=1,
+                       extra_checkpoints=tuple(range(0, steps + 1, nb)))
+
+
+def data_for(s: dict):
+    return sim.gaussian_mixture(n=s["n"], d=s["d"], sigma_p=s["sigma_p"], mu_var=s["mu_var"],
+                                seed=s["data_seed"])
+
+
 def run(out="reports", quick: bool = False, runs: int | None = None, sigma0: float | None = None,
-        device: str = "cpu", quiet: bool = False) -> dict:
-    """Run the study, write its figures, CSVs and ``study.json``; return the study record."""
+        device: str = "cpu", quiet: bool = False, compute=None) -> dict:
+    """Run the study, write its figures, CSVs and ``study.json``; return the study record.
+    ``compute(gammas) -> {gamma: {"steps", "sr" (runs, K, 3), "loss" (runs, K)}}`` computes the runs
+    elsewhere (the Dask sweep of :mod:`theorems.sweep.figures`); by default they run here."""
     t0 = time.perf_counter()
     s = settings_for(quick, runs, sigma0)
     prog = common.Progress(STUDY_ID, quiet=quiet)
     folder = common.study_dir(out, STUDY_ID)
-    data = sim.gaussian_mixture(n=s["n"], d=s["d"], sigma_p=s["sigma_p"], mu_var=s["mu_var"],
-                                seed=s["data_seed"])
+    data = data_for(s)
     nb = -(-data.n // s["batch_size"])
     steps = s["epochs"] * nb
-    epoch_ends = tuple(range(0, steps + 1, nb))
     seeds = list(range(s["runs"]))
     results = {}  # gamma -> dict of (runs, K) arrays
     conditions = []
     rows = []
+    computed = compute(list(s["gammas"])) if compute is not None else None
     for g in s["gammas"]:
         tg = time.perf_counter()
-        problem = sim.Problem(data=data, m=s["m"], eta=s["eta"], sigma0=s["sigma0"], steps=steps,
-                              gamma=float(g), batch_size=s["batch_size"], n_log=1,
-                              extra_checkpoints=epoch_ends)
-        trajs = sim.simulate(problem, engine="batched", seeds=seeds, device=device)
-        sr = np.stack([tr.stable_rank for tr in trajs])  # (runs, K, 3)
-        loss = np.stack([tr.loss for tr in trajs])  # (runs, K)
-        k_steps = trajs[0].steps
+        if computed is not None:
+            sr, loss, k_steps = computed[g]["sr"], computed[g]["loss"], computed[g]["steps"]
+        else:
+            trajs = sim.simulate(problem_for(data, s, g), engine="batched", seeds=seeds, device=device)
+            sr = np.stack([tr.stable_rank for tr in trajs])  # (runs, K, 3)
+            loss = np.stack([tr.loss for tr in trajs])  # (runs, K)
+            k_steps = trajs[0].steps
         results[g] = {"steps": k_steps, "sr": sr, "loss": loss}
         for r, seed in enumerate(seeds):
             for k, st in enumerate(k_steps):

@@ -52,7 +52,7 @@ def settings_for(full: dict, quick_settings: dict, quick: bool, runs: int | None
 def run_study(*, study_id: str, title: str, cli_name: str, vary: str, values_key: str, full: dict,
               quick_settings: dict, figure_names: dict, out="reports", quick: bool = False,
               runs: int | None = None, mnist: str | None = None, device: str = "cpu",
-              quiet: bool = False) -> dict:
+              quiet: bool = False, compute=None) -> dict:
     """Load the data and run :func:`sweep` over ``settings[values_key]`` (varying ``vary``): the
     shared body of the init-scale (Figures 2-3) and width (Figures 4-5) studies."""
     s = settings_for(full, quick_settings, quick, runs)
@@ -60,7 +60,21 @@ def run_study(*, study_id: str, title: str, cli_name: str, vary: str, values_key
     cmd = common.command_line(cli_name, quick, out, runs, ["--mnist", mnist] if mnist else [])
     return sweep(study_id=study_id, title=title, command=cmd, vary=vary, values=s[values_key], s=s,
                  train=train, test=test, data_desc=desc, out=out, figure_names=figure_names,
-                 device=device, quiet=quiet, train_eval_max=TRAIN_EVAL_MAX_MNIST if mnist else None)
+                 device=device, quiet=quiet, train_eval_max=TRAIN_EVAL_MAX_MNIST if mnist else None,
+                 compute=compute)
+
+
+def config_problems(train, s: dict, vary: str, v, g: float, seeds) -> list:
+    """The problems of one configuration (activation ``g``, ``vary = v``), one per seed (init and
+    shuffling both from the seed)."""
+    bs = s["batch_size"]
+    nb = -(-train.n // bs)
+    steps = s["epochs"] * nb
+    m = int(v) if vary == "m" else s["m"]
+    sigma0 = float(v) if vary == "sigma0" else s["sigma0"]
+    base = sim.Problem(data=train, m=m, eta=s["eta"], sigma0=sigma0, steps=steps, gamma=float(g),
+                       batch_size=bs, n_log=s["n_log"], extra_checkpoints=tuple(range(0, steps + 1, nb)))
+    return [base.replace(seed=sd, shuffle_seed=sd) for sd in seeds]
 
 
 def act_label(g: float) -> str:
@@ -73,39 +87,48 @@ def prefix_of(g: float, vary: str, v) -> str:
 
 def sweep(*, study_id: str, title: str, command: str, vary: str, values: Sequence, s: dict,
           train, test, data_desc: str, out, figure_names: dict, device: str = "cpu",
-          train_eval_max: int | None = None, quiet: bool = False, notes_extra: str = "") -> dict:
+          train_eval_max: int | None = None, quiet: bool = False, notes_extra: str = "",
+          compute=None) -> dict:
     """Run every (activation, value) configuration of the sweep (``vary`` is ``"sigma0"`` or ``"m"``;
     the other comes from ``s``) with ``s["runs"]`` seeds each, then write results.csv, summary.csv,
-    one figure per activation (``figure_names[gamma]``), a final-value figure and study.json."""
+    one figure per activation (``figure_names[gamma]``), a final-value figure and study.json.
+    ``compute(configs) -> {(gamma, value): SGDRun}`` computes the runs elsewhere (the Dask sweep of
+    :mod:`theorems.sweep.figures`); by default they run here, one batched call per configuration."""
     t0 = time.perf_counter()
     prog = common.Progress(study_id, quiet=quiet)
     folder = common.study_dir(out, study_id)
     bs = s["batch_size"]
     nb = -(-train.n // bs)
     steps = s["epochs"] * nb
-    epoch_ends = tuple(range(0, steps + 1, nb))
     seeds = list(range(s["runs"]))
+    configs = [(g, v) for g in s["gammas"] for v in values]
+    timing = {}
+    if compute is not None:  # e.g. theorems.sweep.figures: one Dask task per (config, seed), resumable
+        tc = time.perf_counter()
+        computed = compute(configs)
+        timing = {c: (time.perf_counter() - tc) / max(len(configs), 1) for c in configs}
     results, conditions, rows = {}, [], []
-    for g in s["gammas"]:
-        for v in values:
+    for g, v in configs:
+        m = int(v) if vary == "m" else s["m"]
+        sigma0 = float(v) if vary == "sigma0" else s["sigma0"]
+        if compute is not None:
+            res = computed[(g, v)]
+        else:
             tc = time.perf_counter()
-            m = int(v) if vary == "m" else s["m"]
-            sigma0 = float(v) if vary == "sigma0" else s["sigma0"]
-            base = sim.Problem(data=train, m=m, eta=s["eta"], sigma0=sigma0, steps=steps, gamma=float(g),
-                               batch_size=bs, n_log=s["n_log"], extra_checkpoints=epoch_ends)
-            problems = [base.replace(seed=sd, shuffle_seed=sd) for sd in seeds]
-            res = run_sgd(problems, test, device=device, train_eval_max=train_eval_max)
-            results[(g, v)] = res
-            for r, sd in enumerate(seeds):
-                for k, st in enumerate(res.steps):
-                    rows.append([ACT_NAME.get(g, f"leaky{g:g}"), g, sigma0, m, sd, int(st), st / nb]
-                                + [res.metrics[name][r, k] for name in METRICS])
-            conditions += common.condition_block(prefix_of(g, vary, v), train, m, s["eta"], sigma0, float(g))
-            M = res.metrics
-            prog.line(f"{ACT_NAME.get(g, g)} {vary}={v:g}: {len(seeds)} runs x {steps} steps "
-                      f"(m={m}, n={train.n}, d={train.d}) in {time.perf_counter() - tc:.1f}s; final "
-                      f"SR(W)={M['sr_all'][:, -1].mean():.3f}+-{M['sr_all'][:, -1].std():.3f}, "
-                      f"test error={M['test_error'][:, -1].mean():.4f}")
+            res = run_sgd(config_problems(train, s, vary, v, g, seeds), test, device=device,
+                          train_eval_max=train_eval_max)
+            timing[(g, v)] = time.perf_counter() - tc
+        results[(g, v)] = res
+        for r, sd in enumerate(seeds):
+            for k, st in enumerate(res.steps):
+                rows.append([ACT_NAME.get(g, f"leaky{g:g}"), g, sigma0, m, sd, int(st), st / nb]
+                            + [res.metrics[name][r, k] for name in METRICS])
+        conditions += common.condition_block(prefix_of(g, vary, v), train, m, s["eta"], sigma0, float(g))
+        M = res.metrics
+        prog.line(f"{ACT_NAME.get(g, g)} {vary}={v:g}: {len(seeds)} runs x {steps} steps "
+                  f"(m={m}, n={train.n}, d={train.d}) in {timing[(g, v)]:.1f}s; final "
+                  f"SR(W)={M['sr_all'][:, -1].mean():.3f}+-{M['sr_all'][:, -1].std():.3f}, "
+                  f"test error={M['test_error'][:, -1].mean():.4f}")
 
     keys = ["activation", "gamma", "sigma0", "m"]
     common.write_csv(os.path.join(folder, "results.csv"), keys + ["seed", "step", "epoch"] + list(METRICS), rows)

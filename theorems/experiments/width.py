@@ -25,8 +25,9 @@ def settings_for(quick: bool, runs: int | None = None) -> dict:
 
 
 def run(out="reports", quick: bool = False, runs: int | None = None, mnist: str | None = None,
-        device: str = "cpu", quiet: bool = False) -> dict:
+        device: str = "cpu", quiet: bool = False, compute=None) -> dict:
     """Run the study and write ``<out>/experiments/figure4-5/``; returns the study record."""
     return realdata.run_study(study_id=STUDY_ID, title=TITLE, cli_name="width", vary="m",
                               values_key="widths", full=FULL, quick_settings=QUICK, figure_names=FIGURES,
-                              out=out, quick=quick, runs=runs, mnist=mnist, device=device, quiet=quiet)
+                              out=out, quick=quick, runs=runs, mnist=mnist, device=device, quiet=quiet,
+                              compute=compute)

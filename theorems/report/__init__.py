@@ -16,9 +16,9 @@ from .files import rebuild, write_report
 from .page import render_html, replay_commands, witness_text
 from .plots import series_svg
 from .results import (SCHEMA, build_results, collect_environment, combine_verdict, dumps, is_erratum, jsonable,
-                      load_experiments, merge_results, num, read_results, refresh, source_hash,
+                      load_experiments, load_sweeps, merge_results, num, read_results, refresh, source_hash,
                       truncate)
 
 __all__ = ["SCHEMA", "build_results", "collect_environment", "combine_verdict", "dumps", "is_erratum",
-           "jsonable", "load_experiments", "merge_results", "num", "read_results", "rebuild", "refresh", "render_html",
+           "jsonable", "load_experiments", "load_sweeps", "merge_results", "num", "read_results", "rebuild", "refresh", "render_html",
            "replay_commands", "series_svg", "source_hash", "truncate", "witness_text", "write_report"]

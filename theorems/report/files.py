@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from . import page
-from .results import dumps, load_experiments, read_results, refresh
+from .results import dumps, load_experiments, load_sweeps, read_results, refresh
 
 
 def _file_mode(target: Path) -> int:
@@ -68,7 +68,7 @@ def rebuild(json_path: str | os.PathLike, out_dir: str | os.PathLike | None = No
     results file. The experiments are read again from ``experiments/*/study.json`` beside the
     JSON (so studies run after the tests appear), and their figures are embedded from there."""
     src = Path(json_path)
-    results = refresh(read_results(src), load_experiments(src.parent))
+    results = refresh(read_results(src), load_experiments(src.parent), load_sweeps(src.parent))
     out = Path(out_dir) if out_dir is not None else src.parent
     text_json = dumps(results)
     text_html = page.render_html(results, assets_dir=src.parent)

@@ -13,7 +13,8 @@ Its shape::
                      "examples", "elapsed", "power": {...} | None, "tightness": {...} | None,
                      "records": [record, ...]}, ...],
      "tests": {nodeid: {"outcome", "longrepr", "duration", "worker"}},
-     "experiments": [study.json contents + {"folder": "experiments/<name>"}, ...]}
+     "experiments": [study.json contents + {"folder": "experiments/<name>"}, ...],
+     "sweeps": [sweep.json contents + {"folder": "sweeps/<name>"}, ...]}
 
 A *record* is :meth:`theorems.runner.Recorder.to_json` plus ``outcome`` (passed, failed, xfailed,
 xpassed, skipped, error), ``longrepr`` (the failure text, truncated) and ``description``.
@@ -233,7 +234,7 @@ def _statement_order(descs: dict[str, dict], paper_ids: Iterable[str]) -> list[s
 
 def build_results(records: Iterable[dict], tests: dict[str, dict], environment: dict,
                   descriptions: dict[str, dict] | None = None, paper_ids: Iterable[str] = (),
-                  experiments: list[dict] | None = None) -> dict:
+                  experiments: list[dict] | None = None, sweeps: list[dict] | None = None) -> dict:
     """Assemble the results dictionary.
 
     ``records``: recorder records (each with ``nodeid``); ``tests``: outcome per node id (merged
@@ -304,7 +305,7 @@ def build_results(records: Iterable[dict], tests: dict[str, dict], environment: 
     summary["tests"] = outcomes
     return {"schema": SCHEMA, "environment": jsonable(environment), "summary": summary,
             "statements": statements, "tests": jsonable(tests),
-            "experiments": jsonable(experiments or [])}
+            "experiments": jsonable(experiments or []), "sweeps": jsonable(sweeps or [])}
 
 
 # -- accumulating runs --------------------------------------------------------------------------
@@ -352,7 +353,7 @@ def merge_results(previous: dict, current: dict) -> dict:
     order = [s["id"] for s in current["statements"]]
     order += [s["id"] for s in previous.get("statements", []) if s["id"] not in set(order)]
     return build_results(records, current.get("tests") or {}, current.get("environment") or {}, descs, order,
-                         current.get("experiments"))
+                         current.get("experiments"), current.get("sweeps"))
 
 
 def source_hash(roots: Iterable[str | os.PathLike] | None = None) -> str:
@@ -370,12 +371,12 @@ def source_hash(roots: Iterable[str | os.PathLike] | None = None) -> str:
     return h.hexdigest()[:12]
 
 
-def load_experiments(report_dir: str | os.PathLike) -> list[dict]:
+def load_experiments(report_dir: str | os.PathLike, pattern: str = "experiments/*/study.json") -> list[dict]:
     """Every ``<report_dir>/experiments/*/study.json`` (sorted by folder), each with its
     ``folder`` relative to the report directory; an unreadable one becomes an ``error`` entry."""
     root = Path(report_dir)
     out = []
-    for p in sorted(root.glob("experiments/*/study.json")):
+    for p in sorted(root.glob(pattern)):
         folder = p.parent.relative_to(root).as_posix()
         try:
             study = json.loads(p.read_text(encoding="utf-8"))
@@ -386,6 +387,12 @@ def load_experiments(report_dir: str | os.PathLike) -> list[dict]:
         study["folder"] = folder
         out.append(study)
     return out
+
+
+def load_sweeps(report_dir: str | os.PathLike) -> list[dict]:
+    """Every ``<report_dir>/sweeps/*/sweep.json`` (the necessity maps of ``python -m theorems
+    sweep``), like :func:`load_experiments`."""
+    return load_experiments(report_dir, "sweeps/*/sweep.json")
 
 
 def collect_environment(**extra) -> dict:
@@ -441,11 +448,12 @@ def read_results(path: str | os.PathLike) -> dict:
     return data
 
 
-def refresh(results: dict, experiments: list[dict] | None = None) -> dict:
+def refresh(results: dict, experiments: list[dict] | None = None, sweeps: list[dict] | None = None) -> dict:
     """Recompute verdicts and the summary from the records of a results dictionary (so a file
     written by an older version renders with the current rules); idempotent."""
     recs = [r for s in results["statements"] for r in s.get("records", [])]
     descs = {s["id"]: s.get("description") or {"id": s["id"]} for s in results["statements"]}
     order = [s["id"] for s in results["statements"]]
     return build_results(recs, results.get("tests") or {}, results.get("environment") or {}, descs, order,
-                         results.get("experiments") if experiments is None else experiments)
+                         results.get("experiments") if experiments is None else experiments,
+                         results.get("sweeps") if sweeps is None else sweeps)
