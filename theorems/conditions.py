@@ -10,6 +10,7 @@ Each condition is written ``lhs >= rhs`` and reported with the factor ``lhs / rh
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -261,7 +262,14 @@ def relu_k_max(n: int, R: float, beta_: float) -> float:
     return lo
 
 
+@functools.lru_cache(maxsize=4096)
+def _relu_k_max_grid(n: int, R100: int, beta1000: int) -> float:
+    return relu_k_max(n, R100 / 100, beta1000 / 1000)
+
+
 def max_p_relu_proof(Rmin: float, R: float, n: int, m: int, delta: float = DELTA.value) -> float:
     """The largest ``p`` inside both (E.4) and Lemma E.1's proof regime (:func:`relu_k_max` at A.1's
-    largest beta), so that every derived constant of Sections E-G exists."""
-    return min(max_p_relu(Rmin, R, n), relu_k_max(n, R, relu_beta_max(m, n, delta)) * Rmin ** 2 / n)
+    largest beta), so that every derived constant of Sections E-G exists. ``k_max`` falls with R and
+    beta, so it is taken at R rounded up to 0.01 and beta up to 0.001 (cached)."""
+    k = _relu_k_max_grid(n, math.ceil(R * 100 - 1e-9), math.ceil(relu_beta_max(m, n, delta) * 1000))
+    return min(max_p_relu(Rmin, R, n), k * Rmin ** 2 / n)

@@ -147,6 +147,18 @@ def relu_width_min(n: int) -> int:
 GRAM_PATTERNS = ("uniform", "adversarial", "aligned", "random_signs")
 
 
+@st.composite
+def relu_norms(draw, n: int, R_max: float):
+    """As :func:`norms`, with ``R = R_max`` (the corner where the R-dependent constants are smallest)
+    drawn as often as ``R = 1``."""
+    scale = draw(st.floats(0.5, 2.0), label="norm scale")
+    R = draw(st.one_of(st.just(1.0), st.just(R_max), st.floats(1.0, R_max)), label="R")
+    f = [draw(st.floats(1.0, R)) for _ in range(n)]
+    if n >= 2:
+        f[0], f[-1] = 1.0, R
+    return scale * np.asarray(f)
+
+
 def gram_pattern_data(norms_: np.ndarray, d: int, n_pos: int, p: float, pattern: str, seed: int) -> sim.Dataset:
     """Points with Gram diagonal ``norms_^2`` and off-diagonal entries of the named pattern
     (:data:`GRAM_PATTERNS`), realised as ``X = L Q^T`` (``L`` Cholesky, ``Q`` Haar orthonormal columns).
@@ -211,11 +223,11 @@ def relu_problems(draw, n_range=(2, 32), extra_m=(0, 24), horizon_tau=300.0, den
     from .constants import R_MAX_RELU
 
     R_max = R_MAX_RELU.value if R_max is None else R_max
-    n = draw(st.integers(*n_range), label="n")
+    n = draw(st.one_of(st.just(n_range[1]), st.integers(*n_range)), label="n")
     m_lo, m_a2 = relu_width_min(n), cond.relu_width_A2(n)
     m = draw(st.one_of(st.just(m_lo), st.integers(m_lo, max(m_lo, m_a2) + extra_m[1])), label="m") \
         if extra_m[1] > 0 else m_lo
-    a = draw(norms(n, R_max))
+    a = draw(relu_norms(n, R_max))
     n_pos = draw(labels_n_pos(n, both_classes, min_per_class))
     dseed = draw(st.integers(0, 2**31 - 1), label="data seed")
     ortho = draw(st.booleans(), label="orthogonal") if orthogonal is None else orthogonal
