@@ -208,14 +208,16 @@ def relu_problems(draw, n_range=(2, 32), extra_m=(0, 24), horizon_tau=300.0, den
                   orthogonal: bool | None = None, eta_frac=(0.2, 1.0), n_log=40, both_classes=True,
                   extra_d=(0, 24), min_per_class=1, sigma0_frac=SIGMA0_FRAC, limit=False,
                   R_max: float | None = None, events: bool = True, f2_window: bool = False,
-                  patterns=GRAM_PATTERNS, proof_regime: bool = True):
+                  patterns=GRAM_PATTERNS, proof_regime: bool = True, max_steps: int | None = None):
     """A :class:`sim.Problem` meeting Theorem 4.3's conditions (E.2)-(E.4): ReLU, ``m >= C log(n/delta)``
     (from that width up to A.2's ``50 log(2n/delta)`` plus ``extra_m``), ``d >= C log(mn/delta)``
     (Lemma A.1's dimension), ``R <= R_max_E``, ``p``, ``eta``, ``sigma0`` each a fraction in (0, 1] of
     its bound (the bound itself drawn as a corner), off-diagonal Gram entries in one of
     :data:`GRAM_PATTERNS`. With ``proof_regime`` (default) ``p`` is a fraction of the largest ``p`` for
     which Lemma E.1's derived constants exist (:func:`theorems.conditions.max_p_relu_proof`, about 4%
-    of (E.4)'s bound with C = 20: the proof's data role needs C of about 500). With ``events`` (default) the init seed is the first one from the drawn seed
+    of (E.4)'s bound with C = 20: the proof's data role needs C of about 500). ``max_steps`` caps the
+    horizon (the default run's time: p > 0 runs with n = 32 switch patterns and cost O(m n^2) a step).
+    With ``events`` (default) the init seed is the first one from the drawn seed
     whose ``W(0)`` lies in the A.1 and A.2 events (where none does within the tries at the drawn
     width, the width is raised to A.2's). ``f2_window`` caps sigma0 so that A.1's bound on beta lies in
     Lemma F.2's window (:func:`theorems.conditions.max_sigma0_F2`). Horizon ``horizon_tau * n m /
@@ -265,6 +267,7 @@ def relu_problems(draw, n_range=(2, 32), extra_m=(0, 24), horizon_tau=300.0, den
                 raise RuntimeError(f"no init in the A.1/A.2 event within {INIT_EVENT_TRIES} seeds at m = {m}")
     eta = e_frac * cond.eta_max(data, m)
     steps = _steps(data, m, eta, horizon_tau, data.Rmin, limit)
+    steps = steps if max_steps is None else min(steps, max_steps)
     return sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=steps, gamma=0.0, n_log=n_log,
                        seed=seed, extra_checkpoints=_dense(data, m, eta, dense_tau))
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from hypothesis import strategies as st
 
 from .. import conditions as cond
 from .. import strategies as S
 from ..constants import (C, C_SR_RELU, C_WIDTH_E, DELTA, E1_C1, E1_C2, E1_C3, E1_CPRIME, F2_LIMIT_TOL,
                          G1_ALPHA, R_MAX_RELU, ROUNDOFF, SR_LIMIT_TOL)
 from ..registry import Evidence, statement
-from .common import (active_at_init, at_fraction, beta, describe, fmt, last_true, other, own, run,
-                     run_inits, series, tail_view, tau_min)
+from .common import (active_at_init, at_fraction, beta, describe, fmt, inits_per_example, last_true, other, own,
+                     run, run_seeds, series, tail_view, tau_min)
 
 RELU_HYPS = ("Theorem 4.3 conditions (E.2)-(E.4) with C and delta", "ReLU (gamma = 0)",
              "R = Rmax/Rmin <= R_max_E",
@@ -162,7 +163,11 @@ E1_MAX_EXAMPLES = 15  # n up to 32 on 10^3 time units: shrink examples, not shar
 
 
 def _e1_strategy():
-    return S.relu_problems(horizon_tau=100.0, dense_tau=3.0, limit=True)
+    # E.1 holds for all t >= 0: orthogonal data (cheap on the event engine) on 10^3 time units, p > 0
+    # data (n = 32 switches patterns: O(m n^2) a step) on 100, at most 10^5 steps
+    return st.one_of(S.relu_problems(orthogonal=True, horizon_tau=100.0, dense_tau=3.0, limit=True),
+                     S.relu_problems(orthogonal=False, horizon_tau=10.0, dense_tau=3.0, limit=True,
+                                     max_steps=100_000))
 
 
 def _e1_setup(problem):
@@ -316,8 +321,13 @@ def _f2_T(problem, tr=None) -> float:
     strategy=_f2_strategy(), hypotheses=RELU_HYPS + ("mutually orthogonal data (p = 0)",
                                                      "beta in the window where the proof's T exists"),
     constants=RELU_CONSTS, markers=("relu", "statement"),
+    # large sigma0 puts beta outside the window where the proof's T exists (T = inf: never passes
+    # silently); leaky ReLU breaks the own-class part alone (sigma'(z < 0) = gamma pushes the neurons
+    # inactive at init across 0) while the other class's neurons still switch off
     controls={"large_sigma0": S.with_large_sigma0(S.relu_problems(orthogonal=True, horizon_tau=2000.0,
-                                                                  n_range=(2, 8), n_log=60, dense_tau=3.0))},
+                                                                  n_range=(2, 8), n_log=60, dense_tau=3.0)),
+              "leaky_own_part": S.with_leaky(S.relu_problems(orthogonal=True, horizon_tau=200.0, n_range=(2, 8),
+                                                             n_log=60, dense_tau=3.0, f2_window=True))},
     source="Lemma F.2 (Appendix F)", max_examples=F2_MAX_EXAMPLES)
 def check_F2_pattern(problem) -> Evidence:
     """Two parts (:func:`f2_pattern_parts`): the own-class pattern equals the init's at every t (exact),
@@ -420,11 +430,15 @@ def check_F2_limit(problem) -> Evidence:
 # ---------------------------------------------------------------------------------------------
 # Theorem 4.3
 # ---------------------------------------------------------------------------------------------
-THM43_MAX_EXAMPLES = 8  # 8 inits each (32 in thorough), n up to 32: shrink examples, not sharpness
+THM43_MAX_EXAMPLES = 6  # 8 inits each (32 in thorough), n up to 32: shrink examples, not sharpness
+THM43_SEED_TRIES = 2000
 
 
 def _thm43_strategy():
-    return S.relu_problems(horizon_tau=100.0, limit=True)
+    # the sharp stable-rank part needs orthogonal data (10^3 time units, cheap on the event engine);
+    # on p > 0 data G.1's bound holds for every t and F.1's bound is loose: 100 units, <= 10^5 steps
+    return st.one_of(S.relu_problems(orthogonal=True, horizon_tau=100.0, limit=True),
+                     S.relu_problems(orthogonal=False, horizon_tau=10.0, limit=True, max_steps=30_000))
 
 
 def limit_directions(tr):
@@ -485,6 +499,20 @@ _PART_KEYS = ("loss", "sr_F1", "sr_limit", "sr_C")
     controls={"leaky": S.with_leaky(S.relu_problems(n_range=(4, 8), orthogonal=True, horizon_tau=300.0,
                                                     min_per_class=2, limit=True))},
     source="Theorem 4.3 (Section 4); proofs in Appendices E-G", max_examples=THM43_MAX_EXAMPLES)
+def event_seeds(problem, k: int, tries: int = THM43_SEED_TRIES) -> tuple:
+    """The first ``k`` seeds from ``problem.seed`` on whose init the A.1 and A.2 events hold, and the
+    number of seeds passed over because they lie outside (reported, never judged)."""
+    inside, outside = [], 0
+    for s in range(problem.seed, problem.seed + tries):
+        if S.init_in_event(problem, s % 2**31).holds:
+            inside.append(s % 2**31)
+            if len(inside) == k:
+                break
+        else:
+            outside += 1
+    return inside, outside
+
+
 def check_thm43(problem) -> Evidence:
     """Deterministic on the A.1/A.2 event (:func:`thm43_verdict`): every init inside it must have all
     parts of :func:`thm43_parts` ``<= 1``: (2) the loss under Lemma G.1's explicit bound with its
@@ -492,7 +520,8 @@ def check_thm43(problem) -> Evidence:
     stable ranks under F.1's proof bound, and on orthogonal data the last-decade increment's stable
     rank within sr_lim_tol of the exact limit SR(L_j), which is at most C_SR R^2. Inits outside the
     event are counted and reported, not judged. Witness: the number of failing inits inside."""
-    trs = run_inits(problem)
+    seeds, skipped = event_seeds(problem, inits_per_example())
+    trs = run_seeds(problem, seeds)
     ws, parts, ins = [], [], []
     for tr in trs:
         c = e1_constants_of(tr)
@@ -506,6 +535,7 @@ def check_thm43(problem) -> Evidence:
         parts.append(pt)
         ins.append(inside)
     v = thm43_verdict(ws, ins)
+    v["outside"] += skipped
     cand = [i for i in range(len(trs)) if ins[i]]
     k = max(cand, key=lambda i: ws[i]) if cand else 0
     pw = parts[k]
