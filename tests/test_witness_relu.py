@@ -216,3 +216,78 @@ def test_h3_exceedance_count_just_above_and_below_the_allowed_rate():
     assert H._exceedances(ex, 1.0, 2 * math.exp(-2.5 ** 2), "x").holds
     ex_low = H.MatrixExperiment("gaussian", 10, 10, 0.0, 0.95, seed=1, samples=300)
     assert not H._exceedances(ex_low, 1.0, 0.01, "x").holds
+
+
+# ----------------------------------------------------------------------------------- Theorem 4.3's parts
+@pytest.fixture(scope="module")
+def orthogonal_run():
+    import sim
+
+    from theorems import strategies as S
+
+    data = S.exactly_orthogonal(np.array([1.0, 1.3, 1.1, 1.2]), 6, 2, seed=5)
+    m = 40
+    p = sim.Problem(data, m=m, eta=cond.eta_max(data, m), sigma0=cond.sigma0_max(data, m), steps=20000,
+                    gamma=0.0, seed=11, n_log=40)
+    return sim.simulate(p, engine="event")
+
+
+def _parts(tr, **kw):
+    c = E.e1_constants_of(tr)
+    alpha = E.g1_alpha(c["aE"], 2.5)
+    bound = kw.pop("sr_bound", E.f1_sr_bound(tr.problem, c))
+    return E.thm43_parts(tr, c, bound, alpha), alpha
+
+
+def test_thm43_parts_hold_on_a_real_orthogonal_run(orthogonal_run):
+    parts, _ = _parts(orthogonal_run)
+    assert all(parts[k] <= 1 for k in ("loss", "sr_F1", "sr_limit", "sr_C")), parts
+
+
+def test_thm43_loss_part_alone(orthogonal_run):
+    import copy
+
+    tr = copy.copy(orthogonal_run)
+    tr.__dict__ = dict(orthogonal_run.__dict__)
+    base, alpha = _parts(tr)
+    bound = E.g1_bound(tr, alpha, E.beta(tr))
+    loss = np.array(orthogonal_run.loss, dtype=float)
+    loss[-3] = bound[-3] * 1.001  # just above G.1's bound at one checkpoint only
+    tr.__dict__["loss"] = loss
+    parts, _ = _parts(tr)
+    assert parts["loss"] == pytest.approx(1.001) and parts["loss"] > 1
+    assert all(parts[k] == base[k] for k in ("sr_F1", "sr_limit", "sr_C"))
+    loss[-3] = bound[-3] * 0.999  # just below
+    assert _parts(tr)[0]["loss"] <= 1
+
+
+def test_thm43_sr_F1_part_alone(orthogonal_run):
+    base, _ = _parts(orthogonal_run)
+    sr = E.tail_view(orthogonal_run).stable_rank[:, :2].max(0)  # per class j
+    j = int(np.argmax(sr))
+    for jj in (0, 1):  # the class with the larger tail SR, and the other one alone
+        b = np.full(2, 1e9)
+        b[jj] = sr[jj] / 1.001
+        parts, _ = _parts(orthogonal_run, sr_bound=b)
+        assert parts["sr_F1"] == pytest.approx(1.001), (j, jj)
+        assert all(parts[k] == base[k] for k in ("loss", "sr_limit", "sr_C"))
+        b[jj] = sr[jj] * 1.001
+        assert _parts(orthogonal_run, sr_bound=b)[0]["sr_F1"] < 1
+
+
+def test_thm43_sr_limit_and_sr_C_parts_alone(orthogonal_run, monkeypatch):
+    from theorems.constants import Constant
+
+    base, _ = _parts(orthogonal_run)
+    rel = base["sr_limit"] * E.SR_LIMIT_TOL.value  # the measured |SR(increment)/SR(L_j) - 1|
+    monkeypatch.setattr(E, "SR_LIMIT_TOL", Constant("sr_lim_tol", rel / 1.01, "test"))
+    parts, _ = _parts(orthogonal_run)
+    assert parts["sr_limit"] == pytest.approx(1.01) and parts["sr_C"] == base["sr_C"]
+    monkeypatch.setattr(E, "SR_LIMIT_TOL", Constant("sr_lim_tol", rel * 1.01, "test"))
+    assert _parts(orthogonal_run)[0]["sr_limit"] < 1
+    srl = max(base["SR_limit"])
+    R2 = orthogonal_run.problem.data.R ** 2
+    monkeypatch.setattr(E, "C_SR_RELU", Constant("C_SR", srl / R2 / 1.01, "test"))
+    parts, _ = _parts(orthogonal_run)
+    assert parts["sr_C"] == pytest.approx(1.01)
+    assert all(parts[k] == base[k] for k in ("loss", "sr_F1"))
