@@ -344,8 +344,9 @@ def check_F2_pattern(problem) -> Evidence:
     unit = tau_min(problem)
     return Evidence(holds=ok, witness=w, bound=1.0, relation="<=",
                     summary=f"own-class pattern off the init's at step {int(own_last)} (-1: never); other class "
-                            f"last active at step {int(other_last)} = {fmt(w)} T with the proof's T = "
-                            f"{fmt(T)} steps = {fmt(T / unit)} nm/(eta Rmin^2) (beta = {fmt(beta(tr))})",
+                            f"last active at step {int(other_last)} = {fmt(max(other_last, 0) / T if T > 0 else math.inf)} T "
+                            f"with the proof's T = {fmt(T)} steps = {fmt(T / unit)} nm/(eta Rmin^2) "
+                            f"(beta = {fmt(beta(tr))}); witness {fmt(w)}",
                     details=describe(problem) | {"own_last": own_last, "other_last": other_last, "T": T,
                                                  "beta": beta(tr), "in_event": S.init_in_event(problem).holds},
                     series=[series("Fraction of (r, i) off the predicted pattern", "t eta Rmin^2 / (nm)",
