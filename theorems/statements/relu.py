@@ -431,7 +431,7 @@ def check_F2_limit(problem) -> Evidence:
 # ---------------------------------------------------------------------------------------------
 # Theorem 4.3
 # ---------------------------------------------------------------------------------------------
-THM43_MAX_EXAMPLES = 6  # 8 inits each (32 in thorough), n up to 32: shrink examples, not sharpness
+THM43_MAX_EXAMPLES = 5  # 8 inits each (32 in thorough), n up to 32: shrink examples, not sharpness
 THM43_SEED_TRIES = 2000
 
 
@@ -509,7 +509,7 @@ def event_seeds(problem, k: int, tries: int = THM43_SEED_TRIES) -> tuple:
     constants=RELU_CONSTS + (E1_CPRIME, C_SR_RELU, SR_LIMIT_TOL, G1_ALPHA), markers=("relu", "statement"),
     # leaky ReLU on orthogonal data: every neuron stays active, W_j/log t tends to rank one, far from
     # the ReLU limit SR(L_j) (about 2 n_j/(n_j + 1)) once each class has two points
-    controls={"leaky": S.with_leaky(S.relu_problems(n_range=(4, 8), orthogonal=True, horizon_tau=300.0,
+    controls={"leaky": S.with_leaky(S.relu_problems(n_range=(4, 8), orthogonal=True, horizon_tau=30.0,
                                                     min_per_class=2, limit=True))},
     source="Theorem 4.3 (Section 4); proofs in Appendices E-G", max_examples=THM43_MAX_EXAMPLES)
 def check_thm43(problem) -> Evidence:
@@ -600,7 +600,7 @@ def _f3_strategy():
     strategy=_f3_strategy(), hypotheses=RELU_HYPS + ("x_i = e_i, first half labelled +1",),
     constants=RELU_CONSTS + (F2_LIMIT_TOL,), markers=("relu", "statement"),
     controls={"leaky": S.with_leaky(_f3_strategy())},
-    source="Lemma F.3 (Appendix F)")
+    source="Lemma F.3 (Appendix F)", max_examples=15)  # n up to 32 on 2 10^4 time units: fewer examples
 def check_F3(problem) -> Evidence:
     """The limit through the last decade's increment ``(W_j(T) - W_j(T')) / log(T/T')`` (``T'`` the
     first checkpoint at or after ``T/10``), which tends to ``A_j`` fast (as in F.2(limit)). Witness:
