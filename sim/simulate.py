@@ -35,7 +35,8 @@ def simulate(problem: Problem, engine: str = "event", seeds: Sequence[int] | Non
     seeds returns one trajectory per seed (the ``batched`` engine runs them all in one call; the
     others run them one at a time). ``device`` applies to the batched engine (the reference, fast
     and event engines run on the CPU). ``progress(t, steps)`` is called at every checkpoint.
-    Engine and device are validated before anything runs. The default ``event`` engine is exact GD
+    Engine and device are validated before anything runs. Inside ``sim.faults.inject(name)`` (power
+    measurement only) the coefficient-space engines are replaced by :mod:`sim.engines.faulty`. The default ``event`` engine is exact GD
     like the others and never slower than ``fast`` on the CPU (see :mod:`sim.engines.event`).
     """
     if not isinstance(problem, Problem):
@@ -50,6 +51,16 @@ def simulate(problem: Problem, engine: str = "event", seeds: Sequence[int] | Non
         if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in seeds):
             raise ProblemError(f"seeds must be a non-empty sequence of integers >= 0; got {seeds!r}")
         seeds = [int(s) for s in seeds]
+    from . import faults
+
+    fault = faults.active()  # None unless inside sim.faults.inject(...): the exact model
+    if fault is not None:
+        # a named simulator fault (power measurement only): a separate faulty kernel, never the exact engines
+        from .engines import faulty
+
+        go = faulty.run_reference if engine == "reference" else faulty.run
+        runs = [go(problem, s, fault, progress) for s in ([None] if seeds is None else seeds)]
+        return runs[0] if seeds is None else runs
     if engine == "batched":
         from .engines import batched
 

@@ -57,6 +57,9 @@ class Trajectory:
     preactivation: np.ndarray
     W0: np.ndarray | None = field(default=None, repr=False)
     info: dict = field(default_factory=dict, repr=False)  # engine diagnostics (not saved)
+    # per-step running quantities (sim.running: minimum pre-activation over S_i(0), balance ratio,
+    # last wrong sign, pattern switches), over every state 0..steps; None when not recorded
+    running: dict | None = field(default=None, repr=False)
 
     def __post_init__(self):
         if self.W0 is None:
@@ -164,9 +167,10 @@ class Trajectory:
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".npz.tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
+                extra = {f"running_{k}": v for k, v in (self.running or {}).items()}
                 np.savez(fh, X=p.data.X, y=p.data.y, W0=self.W0, steps=self.steps, rho=self.rho,
                          preactivation=self.preactivation,
-                         meta=np.array(json.dumps(meta, default=_jsonable)))
+                         meta=np.array(json.dumps(meta, default=_jsonable)), **extra)
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
@@ -199,6 +203,7 @@ class Trajectory:
                 raise bad(f"member(s) {', '.join(missing)} missing (has: {', '.join(z.files) or 'none'})")
             try:
                 arrs = {k: z[k] for k in _MEMBERS}
+                run = {k[len("running_"):]: z[k] for k in z.files if k.startswith("running_")}
             except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
                 raise bad(f"truncated or corrupt member ({type(e).__name__}: {e})") from None
         try:
@@ -228,7 +233,20 @@ class Trajectory:
                 raise bad(f"{name} has dtype {a.dtype}, expected floats")
             if np.isnan(a).any():
                 raise bad(f"{name} contains NaN ({int(np.isnan(a).sum())} entries)")
-        return cls(problem, seed, engine, steps.copy(), rho.copy(), pre.copy(), W0.copy())
+        running = None
+        if run:
+            from .running import KEYS, INT_KEYS
+
+            shapes = {"min_preact_S0": (n,), "min_preact_S0_attained": (n,), "balance": (2, 2),
+                      "balance_attained": (2, 2)}
+            if sorted(run) != sorted(KEYS):
+                raise bad(f"running quantities {sorted(run)} incomplete (expected {list(KEYS)})")
+            for name, a in run.items():
+                shape = shapes.get(name, (2, m, n))
+                if a.shape != shape or (name in INT_KEYS) != np.issubdtype(a.dtype, np.integer):
+                    raise bad(f"running_{name} has shape {a.shape} and dtype {a.dtype}, expected {shape}")
+            running = {k: run[k].copy() for k in KEYS}
+        return cls(problem, seed, engine, steps.copy(), rho.copy(), pre.copy(), W0.copy(), running=running)
 
 
 _MEMBERS = ("X", "y", "W0", "steps", "rho", "preactivation", "meta")

@@ -3,6 +3,7 @@ conditions (and every control example breaks the hypothesis it names)."""
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +20,7 @@ FAST = settings(max_examples=60, deadline=None)
 def test_leaky_problems_meet_theorem_41(p):
     c = S.meets_conditions(p)
     assert c.theorem == "Theorem 4.1" and c.holds, c.describe()
-    assert p.data.R <= R_MAX.value * (1 + 1e-12)
+    assert p.data.R <= S.R_MAX_LEAKY * (1 + 1e-12)  # leaky: R up to 3 (issue 10)
 
 
 @FAST
@@ -80,16 +81,78 @@ def test_nearly_orthogonal_data_stays_within_p_max(data):
 @given(S.leaky_problems(limit=True), S.relu_problems(limit=True))
 def test_limit_statements_get_horizons_limit_scale_times_longer(leaky, relu):
     """``limit=True`` (the limit and rate statements) multiplies the horizon by
-    ``LIMIT_HORIZON_SCALE`` on top of the profile's scale, capped at ``MAX_STEPS_LIMIT``."""
+    ``LIMIT_HORIZON_SCALE`` (10 in ci) on top of the profile's scale, capped at ``MAX_STEPS_LIMIT``."""
     import math
 
-    from theorems.profiles import LIMIT_HORIZON_SCALE, horizon_scale
+    from theorems.profiles import horizon_scale, limit_horizon_scale
 
     for p, tau, R in ((leaky, 400.0, leaky.data.Rmax), (relu, 300.0, relu.data.Rmin)):
         unit = p.n * p.m / (p.eta * R ** 2)
-        want = min(S.MAX_STEPS_LIMIT, math.ceil(tau * horizon_scale() * LIMIT_HORIZON_SCALE * unit))
+        want = min(S.MAX_STEPS_LIMIT, math.ceil(tau * horizon_scale() * limit_horizon_scale() * unit))
         assert p.steps == want
         assert S._steps(p.data, p.m, p.eta, tau, R) == min(S.MAX_STEPS, math.ceil(tau * horizon_scale() * unit))
+
+
+# ---------------------------------------------------------------------------------------------
+# leaky: inputs inside the proofs' events, and the breadth of the search (issue 10, items 1-2)
+# ---------------------------------------------------------------------------------------------
+@FAST
+@given(S.leaky_problems(n_range=(2, 32)))
+def test_leaky_problems_meet_the_derived_conditions_and_A1(p):
+    """Every leaky example meets Theorem 4.1's conditions with the derived, R-dependent C of each
+    condition (and so with C = 20), Lemma A.1's dimension condition, and its init lies inside
+    A.1's event; the proofs' constants exist on it (B.5's window is non-empty, kappa_B < 1)."""
+    assert cond.conditions_leaky_derived(p).holds, cond.conditions_leaky_derived(p).describe()
+    assert S.meets_conditions(p).holds
+    assert cond.conditions_A1(p.d, p.m, p.n).holds
+    assert cond.a1_event(p).holds, cond.a1_event(p).describe()
+    rg = cond.leaky_regime_of(p)
+    assert rg.ok and rg.kappa_B <= 0.5 and rg.kappa < 1, rg
+    assert p.data.R <= S.R_MAX_LEAKY * (1 + 1e-12)
+
+
+@FAST
+@given(st.data())
+def test_adversarial_gram_has_every_sign_against_the_labels(data):
+    n = data.draw(st.integers(2, 32))
+    a = data.draw(S.leaky_norms(n))
+    n_pos = data.draw(S.labels_n_pos(n))
+    p = data.draw(st.floats(0.0, 0.99)) * a.min() ** 2 / (n - 1)
+    ds = S.adversarial_gram_data(a, n + 3, n_pos, p, 0)
+    G = ds.gram
+    off = ~np.eye(n, dtype=bool)
+    assert np.allclose(np.abs(G[off]), p, atol=1e-12 * a.max() ** 2)
+    assert np.allclose((np.outer(ds.y, ds.y) * G)[off], -p, atol=1e-12 * a.max() ** 2)
+
+
+def test_leaky_search_reaches_its_corners():
+    """n = 32, R = 3, m = 1, gamma = 0.95, every factor at its bound, and the adversarial Gram are
+    all drawn (found by Hypothesis's find)."""
+    from hypothesis import find
+
+    s = settings(max_examples=500, deadline=None, database=None, derandomize=True)
+    strat = S.leaky_problems(n_range=(2, 32))
+    assert find(strat, lambda p: p.n == 32, settings=s).n == 32
+    assert find(strat, lambda p: p.data.R >= 3 - 1e-9, settings=s)
+    assert find(strat, lambda p: p.m == 1 and p.gamma == 0.95, settings=s)
+    assert find(strat, lambda p: p.data.name == "adversarial_gram" and p.data.p > 0, settings=s)
+    for kind in S.leaky_corners():
+        assert cond.conditions_leaky_derived(kind).holds and cond.a1_event(kind).holds
+
+
+def test_A1_strategy_meets_its_dimension_condition():
+    from hypothesis import find
+
+    from theorems.statements.preliminaries import a1_experiments
+
+    @FAST
+    @given(a1_experiments())
+    def inner(ex):
+        assert cond.conditions_A1(ex.problem.d, ex.problem.m, ex.problem.n).holds
+
+    inner()
+    assert find(a1_experiments(d_range=(1, 3)),
+                lambda ex: not cond.conditions_A1(ex.problem.d, ex.problem.m, ex.problem.n).holds)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ import functools
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim import Dataset
 
 from .constants import C as C_CONST, DELTA
@@ -117,10 +119,76 @@ def conditions_relu(data: Dataset, m: int, eta: float, sigma0: float,
     return Conditions("Theorem 4.3", tuple(items))
 
 
-def conditions_A1(d: int, m: int, n: int, delta: float = DELTA.value, C: float = C_CONST.value) -> Conditions:
-    """Lemma A.1 needs ``d = Omega(log(mn/delta))``, made concrete as ``d >= C log(mn/delta)``."""
-    return Conditions("Lemma A.1", (Condition("dimension", "d >= C log(m n / delta)", float(d),
-                                              C * _log_mn_delta(m, n, delta)),))
+# Lemma A.1's dimension condition d = Omega(log(mn/delta)), made concrete from its proof: the
+# norm bullet sigma0^2 d/2 <= ||w||^2 <= 3 sigma0^2 d/2 for all 2m neurons by Laurent-Massart
+# chi-square tails (P(chi2_d >= d + 2 sqrt(dx) + 2x) <= e^-x, P(chi2_d <= d - 2 sqrt(dx)) <= e^-x):
+# 2s + 2s^2 <= 1/2 with s = sqrt(x/d) gives d >= x / s*^2, s* = (sqrt2 - 1)/2, i.e. d >= 23.31 x,
+# and x = log(8m/delta) puts the 4m tail events at total probability <= delta/2 (the inner-product
+# bullet takes the other delta/2). DERIVED-CONSTANTS row m says the same.
+A1_D_FACTOR = 4.0 / (3.0 - 2.0 * math.sqrt(2.0))  # 1/s*^2 = 23.31
+
+
+def conditions_A1(d: int, m: int, n: int, delta: float = DELTA.value, C: float | None = None) -> Conditions:
+    """Lemma A.1 needs ``d = Omega(log(mn/delta))``; made concrete from its proof as
+    ``d >= 23.31 log(8m/delta)`` (see ``A1_D_FACTOR``). ``C``, if given, replaces 23.31."""
+    k = A1_D_FACTOR if C is None else C
+    return Conditions("Lemma A.1", (Condition("dimension", f"d >= {k:.4g} log(8 m / delta)", float(d),
+                                              k * math.log(8 * m / delta)),))
+
+
+def a1_event(problem, seed: int | None = None, delta: float = DELTA.value) -> Conditions:
+    """Lemma A.1's *event* on one init ``W(0)`` (the seed's): (norm) ``sigma0^2 d/2 <= ||w_{j,r}(0)||^2
+    <= 3 sigma0^2 d/2`` for every neuron, written as the smallest ratio to its side of the band;
+    (inner) ``max |<w_{j,r}(0), x_i>| <= sqrt(2 log(8mn/delta)) sigma0 Rmax``. The proofs of
+    Sections B-G hold on this event; a check reports inits outside it separately."""
+    p = problem
+    return a1_event_of(p.init_weights(p.seed if seed is None else seed), p.data.X, p.sigma0, delta)
+
+
+def a1_event_of(W: np.ndarray, X: np.ndarray, sigma0: float, delta: float = DELTA.value) -> Conditions:
+    """:func:`a1_event` on given weights ``W`` (2, m, d) and data ``X`` (n, d)."""
+    m, d, n = W.shape[1], W.shape[2], X.shape[0]
+    sq = (W ** 2).sum(-1)
+    s2d = sigma0 ** 2 * d
+    lo = float(sq.min() / (s2d / 2)) if s2d > 0 else 1.0
+    hi = float((1.5 * s2d) / sq.max()) if sq.max() > 0 else 1.0
+    ip = float(np.abs(W @ X.T).max())
+    bound = math.sqrt(2 * math.log(8 * m * n / delta)) * sigma0 * float(np.linalg.norm(X, axis=1).max())
+    return Conditions("Lemma A.1 event", (
+        Condition("norm_low", "||w_{j,r}(0)||^2 >= sigma0^2 d / 2", lo, 1.0),
+        Condition("norm_high", "||w_{j,r}(0)||^2 <= 3 sigma0^2 d / 2", hi, 1.0),
+        Condition("inner", "|<w_{j,r}(0), x_i>| <= sqrt(2 log(8mn/delta)) sigma0 Rmax", bound, ip)))
+
+
+def beta_of(problem, seed: int | None = None) -> float:
+    """``beta = max_{j,r,i} |<w_{j,r}(0), x_i>|`` of one init."""
+    p = problem
+    return float(np.abs(p.init_weights(p.seed if seed is None else seed) @ p.data.X.T).max())
+
+
+def leaky_regime_of(problem, seed: int | None = None):
+    """:func:`theorems.constants.leaky_regime` on a problem's data and one init's beta."""
+    from .constants import leaky_regime
+
+    p = problem
+    return leaky_regime(beta_of(p, seed), p.gamma, p.data.R, p.n, p.data.p, p.data.Rmin)
+
+
+def conditions_leaky_derived(problem) -> Conditions:
+    """Theorem 4.1's conditions with the derived, R-dependent C of each condition
+    (:func:`theorems.constants.leaky_C`) and Lemma A.1's d condition."""
+    from .constants import leaky_C
+
+    p = problem
+    Cd = leaky_C(p.data.R, p.gamma, p.m, p.n)
+    items = [
+        Condition("data", "Rmin^2 >= C_data gamma^-4 R^2 n p", p.data.Rmin ** 2,
+                  Cd["data"] * p.gamma ** -4 * p.data.R ** 2 * p.n * p.data.p),
+        _step(p.data, p.m, p.eta, Cd["step"]),
+        Condition("init", "sigma0 <= gamma / (C_sigma0 Rmax sqrt(log(m n / delta)))",
+                  sigma0_max(p.data, p.m, p.gamma, C=Cd["sigma0"]), p.sigma0),
+    ] + list(conditions_A1(p.d, p.m, p.n).items)
+    return Conditions("Theorem 4.1 (derived C)", tuple(items))
 
 
 def conditions_A2(m: int, n: int, delta: float = DELTA.value) -> Conditions:
@@ -147,9 +215,9 @@ def relu_width_A2(n: int, delta: float = DELTA.value) -> int:
     return int(math.ceil(50 * math.log(2 * n / delta)))
 
 
-def relu_dim_A1(m: int, n: int, delta: float = DELTA.value, C: float = C_CONST.value) -> int:
-    """The smallest ``d`` that :func:`conditions_A1` accepts: ``ceil(C log(mn/delta))``."""
-    return int(math.ceil(C * _log_mn_delta(m, n, delta)))
+def relu_dim_A1(m: int, n: int, delta: float = DELTA.value) -> int:
+    """The smallest ``d`` that :func:`conditions_A1` accepts (Lemma A.1's dimension condition)."""
+    return int(math.ceil(conditions_A1(0, m, n, delta).items[0].rhs))
 
 
 def events_A1_A2(data: Dataset, sigma0: float, W0, delta: float = DELTA.value) -> Conditions:

@@ -8,7 +8,10 @@ The report shows the constants beside each statement's witness.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -114,3 +117,171 @@ SR_LIMIT_TOL = Constant("sr_lim_tol", 0.03,
                         "Theorem 4.3 on orthogonal data: the stable rank of the last decade's increment "
                         "(W_j(T) - W_j(T/10))/log 10, which tends to L_j like 1/T (as F.2's decade "
                         "increment), must be within 3% of the exact limit SR(L_j)")
+
+
+# =============================================================================================
+# Leaky ReLU (Sections B-D, Theorem 4.1): the constants the proofs derive, as functions of an
+# example's own quantities (beta, gamma, R, q, p, n, Rmin). Each formula cites the lines of
+# paper/seed-paper.txt it comes from; ../shared/DERIVED-CONSTANTS.md rows (a), (b), (e)-(g), (m)
+# were checked against those lines (differences are said where they occur). Nothing here is
+# fitted to a simulation: every value is a closed form, or an optimum of a closed form over the
+# proof's own free parameter C' (T1 = C' tau), chosen before the check runs.
+# =============================================================================================
+C1_DERIVED = Constant(
+    "c1(example)", 1.0 / 6.0,
+    "Lemma B.1's c1 = c3 = min{c2, c3'} (lines 460 and 512-513): c2 = c~ R^-2 with the early-phase "
+    "floor c~ = 1/(1+exp((1+gamma)(beta + C'(1+q)))) (|<w,x_i>| <= beta + u(1+q) for t <= T1, "
+    "(B.12)-(B.14), q = (n-1)p/Rmin^2), and c3' = (1/6) min{1, log(1 + R^-2 e^{-(1+gamma)beta} C') / "
+    "log(1 + gamma e^{2beta} C')} (line 513, valid when gamma^-3 c3^-1 Rmin^-2 p n <= 1/2). "
+    "Evaluated per example on its beta, gamma, R, q and maximised over the proof's free C' in "
+    "B.5's window (below); 1/6 is its value as p, beta -> 0 and R -> 1 with C' -> 0")
+KAPPA_C_DERIVED = Constant(
+    "c_kappa", 1.0 / 6.0,
+    "Theorem 4.1's kappa = c gamma^-2 Rmin^-2 p n: (D.5)-(D.6) (lines 600-612) carry the cross-term "
+    "factor (1 + c1^-1 gamma^-2 Rmin^-2 p n), so c = 1/c1 with the example's derived c1 (the value "
+    "shown is c1's limit 1/6, i.e. c = 6)")
+C1_HALF_RULE = Constant(
+    "kappa_B <= 1/2", 0.5,
+    "B.5 (lines 3560-3760): the cross terms of <w_{j,r}(t), x_i> are at most kappa_B |rho_{j,r,i}|, "
+    "kappa_B = (n-1)p/(gamma^4 c1 Rmin^2) (B.1 + B.4); the derived data condition C >= 2/(c1 R^2) "
+    "keeps kappa_B <= 1/2 (DERIVED-CONSTANTS row m)")
+B5_WINDOW_PEAK = 0.27846454276107380  # max_u u/(1+e^u): at u = 1.27846..., W(1/e) + 1
+
+
+def k_d(m: int, n: int, delta: float) -> float:
+    """``sqrt(2 log(8mn/delta) / log(mn/delta))``: A.1's bound on beta over (B.2)'s sigma0 unit,
+    ``beta <= k_d gamma / C`` on A.1's event (Lemma A.1, second bullet)."""
+    return math.sqrt(2 * math.log(8 * m * n / delta) / math.log(m * n / delta))
+
+
+def early_floor(u, beta: float, gamma: float, q: float):
+    """``c~(u) = 1/(1 + exp((1+gamma)(beta + u(1+q))))``: the floor of ``|l'_i(t)|`` for
+    ``t <= u tau`` (lines 1790-1802: ``|rho| <= u``, so ``|<w,x_i>| <= beta + u(1+q)`` and
+    ``|y_i f| <= (1+gamma)(beta + u(1+q))``)."""
+    return 1.0 / (1.0 + np.exp((1 + gamma) * (beta + np.asarray(u, dtype=float) * (1 + q))))
+
+
+@dataclass(frozen=True)
+class LeakyRegime:
+    """The proofs' constants for one example (one init). ``ok`` is False when the example lies
+    outside the regime where the proofs' constants exist (then ``why`` says which step breaks)."""
+    ok: bool
+    why: str
+    beta: float
+    q: float
+    c1: float              # B.1's constant, maximised over the feasible C'
+    C_prime_c1: float      # the C' at which c1 is attained
+    u_star: float          # the smallest feasible C' (B.5's T1* = u_star tau)
+    c1_at_u_star: float    # c1 with C' = u_star (used by B.5, D.2, C.3)
+    kappa: float           # p n / (gamma^2 c1 Rmin^2) with the best c1 (Theorem 4.1, (D.6))
+    kappa_B: float         # (n-1) p / (gamma^4 c1 Rmin^2) at C' = u_star (B.5)
+
+    def describe(self) -> dict:
+        return {k: (v if not isinstance(v, float) or math.isfinite(v) else str(v))
+                for k, v in self.__dict__.items()}
+
+
+def _c_of(u, beta, gamma, R, q):
+    """``min{c2(C'), c3(C')}`` of Lemmas B.2/B.3 at ``C' = u`` (lines 460, 513)."""
+    u = np.asarray(u, dtype=float)
+    c2 = early_floor(u, beta, gamma, q) / R ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.log1p(R ** -2 * math.exp(-(1 + gamma) * beta) * u) / np.log1p(gamma * math.exp(2 * beta) * u)
+    c3 = np.minimum(1.0, np.where(u > 0, ratio, 1.0)) / 6.0
+    return np.minimum(c2, c3)
+
+
+def leaky_regime(beta: float, gamma: float, R: float, n: int, p: float, Rmin: float) -> LeakyRegime:
+    """The proofs' constants on an example: for each candidate ``C'`` (T1 = C' tau), ``c1(C') =
+    min{c2, c3}`` (:func:`_c_of`), ``kappa_B = (n-1)p/(gamma^4 c1 Rmin^2)``, and ``C'`` is
+    *feasible* when B.3's simplification holds (``gamma^-3 c1^-1 Rmin^-2 p n <= 1/2``, line 513),
+    ``kappa_B < 1`` and B.5's sign condition holds at T1: ``(1 - kappa_B) gamma R^-2 C' c~(C') >
+    beta`` (proof of B.5, lines 3560-3760, with (B.13): ``|rho_{j,r,i}(T1)| >= c~ gamma Rmin^2 C'
+    / Rmax^2``). Returns the largest c1 over feasible ``C'`` and the smallest feasible ``C'``
+    (``u_star``, B.5's sharpest T1). A log grid of 6000 points in ``[1e-9, 50]`` refined by bisection."""
+    q = (n - 1) * p / Rmin ** 2 if n > 1 else 0.0
+    u = np.geomspace(1e-9, 50.0, 6000)
+
+    def feas(uu):
+        c = _c_of(uu, beta, gamma, R, q)
+        kB = (n - 1) * p / (gamma ** 4 * c * Rmin ** 2)
+        b3 = gamma ** -3 * p * n / (c * Rmin ** 2) <= 0.5
+        sign = (1 - kB) * gamma * R ** -2 * uu * early_floor(uu, beta, gamma, q) > beta
+        return (b3 & (kB < 1) & sign), c, kB
+
+    ok, c, kB = feas(u)
+    nan = float("nan")
+    if not ok.any():
+        why = ("no C' satisfies B.5's sign condition (1 - kappa_B) gamma R^-2 C' c~(C') > beta: "
+               f"beta = {beta:.3g} exceeds its window")
+        return LeakyRegime(False, why, beta, q, nan, nan, nan, nan, nan, nan)
+    k = int(np.argmax(np.where(ok, c, -np.inf)))
+    i0 = int(np.argmax(ok))
+    lo, hi = (u[i0 - 1] if i0 > 0 else 0.0), u[i0]
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if feas(np.array([mid]))[0][0]:
+            hi = mid
+        else:
+            lo = mid
+    okh, ch, kBh = feas(np.array([hi]))
+    c_u = float(ch[0])
+    # kappa uses B.1's best c1: once B.1 is proven (with its own feasible C'), D.2's argument
+    # needs only its conclusion, whichever C' fixes T1
+    return LeakyRegime(True, "", beta, q, float(c[k]), float(u[k]), float(hi), c_u,
+                       p * n / (gamma ** 2 * float(c[k]) * Rmin ** 2), float(kBh[0]))
+
+
+def T1_star(regime: LeakyRegime, tau: float) -> int:
+    """B.5's sharpest T1 in steps: the smallest integer t with ``t > u_star tau`` (row b)."""
+    return int(math.floor(regime.u_star * tau)) + 1
+
+
+def leaky_C_sigma0(R: float, gamma: float, q: float, m: int, n: int, delta: float,
+                   kappa_B: float = 0.5) -> float:
+    """The derived C of (B.2) (DERIVED-CONSTANTS row m, checked): on A.1's event beta <= k_d
+    gamma / C; B.5's window needs beta < 0.2785 (1-kappa_B) gamma R^-2 e^{-(1+gamma)beta} /
+    ((1+gamma)(1+q)) (u c~(u) peaks at 0.2785/((1+gamma)(1+q))). Both hold when C >= k_d R^2
+    (1+gamma)(1+q) e^{(1+gamma) beta} / (0.2785 (1 - kappa_B)); beta <= 0.1 gamma there, so
+    e^{(1+gamma)beta} <= e^{0.2}."""
+    return k_d(m, n, delta) * R ** 2 * (1 + gamma) * (1 + q) * math.exp(0.2) / (B5_WINDOW_PEAK * (1 - kappa_B))
+
+
+def leaky_C_data(R: float, c1_floor: float) -> float:
+    """The derived C of (B.4) (row m, checked): kappa_B <= (gamma^4 / (C R^2)) / (gamma^4 c1) <= 1/2
+    iff C >= 2/(c1 R^2); ``c1_floor`` a lower bound of c1 over the regime."""
+    return 2.0 / (c1_floor * R ** 2)
+
+
+def d2_loss_bound(t, regime: LeakyRegime, gamma: float, eta: float, norms, n: int, m: int,
+                  C_prime: float | None = None):
+    """Lemma D.2's explicit bound (lines 600-612, (D.6); DERIVED-CONSTANTS row f, checked), for
+    ``t >= T1 = u_star tau``: ``L_S(t) <= (1/n) sum_i e^{(1+gamma)beta} (1 + (1+gamma^2)(1+kappa)
+    eta ||x_i||^2 e^{-C_i} (t - T1)/(2nm))^{-(1-kappa)/(1+kappa)}`` with ``C_i = (1+gamma)((1+kappa)
+    C' + beta)``, ``kappa = p n/(gamma^2 c1 Rmin^2)`` (the paper's (D.6) form, n not n-1)."""
+    k, b = regime.kappa, regime.beta
+    C1 = regime.u_star if C_prime is None else C_prime
+    T1 = 0.0  # t is measured from T1 by the caller
+    Ci = (1 + gamma) * ((1 + k) * C1 + b)
+    a = (1 + gamma ** 2) * (1 + k) * eta * np.asarray(norms) ** 2 * math.exp(-Ci) / (2 * n * m)
+    tt = np.maximum(np.asarray(t, dtype=float) - T1, 0.0)
+    alpha = (1 - k) / (1 + k)
+    return math.exp((1 + gamma) * b) * np.mean((1 + a[None, :] * tt[:, None]) ** (-alpha), axis=1)
+
+
+Q_BOUND = 0.05  # q = (n-1) p / Rmin^2 <= gamma^4 / (C R^2) <= 1/20 under (B.4) with C >= 20
+
+
+def leaky_C(R: float, gamma: float, m: int, n: int, delta: float = DELTA.value) -> dict:
+    """The derived, R-dependent C of each leaky condition (DERIVED-CONSTANTS row m, checked against
+    lines 1636-1668 and the proof of B.5): ``sigma0``: :func:`constants.leaky_C_sigma0` with
+    ``kappa_B = 1/2`` and ``q <= Q_BOUND``; ``data``: ``2 / (c R^2)`` with ``c`` the proofs'
+    ``min{c2, c3}`` at the peak of B.5's window (which that sigma0 bound keeps feasible), so
+    ``kappa_B <= 1/2``; ``step``: the paper's C (its derived need, ``C >= 1/C'``, is weaker).
+    Each is at least the paper's C, so the paper's conditions hold as well."""
+    Cs = max(C.value, leaky_C_sigma0(R, gamma, Q_BOUND, m, n, delta))
+    beta_max = k_d(m, n, delta) * gamma / Cs
+    u_peak = 1.2784645427610738 / ((1 + gamma) * (1 + Q_BOUND))
+    c_floor = float(_c_of(u_peak, beta_max, gamma, R, Q_BOUND))
+    return {"sigma0": Cs, "data": max(C.value, 2.0 / (c_floor * R ** 2)), "step": C.value,
+            "beta_max": beta_max, "c_floor": c_floor}

@@ -82,6 +82,7 @@ MARKERS = (
     "control: a check run on inputs that break a hypothesis; expects a counterexample",
     "conjecture: a researcher's conjecture (theorems.conjecture)",
     "erratum: a statement as printed in the paper that the suite expects to be false",
+    "power: which named simulator faults a statement's check catches (tests/test_power.py)",
 )
 
 
@@ -314,6 +315,11 @@ class ReportCollector:
                 bits.append(f"{s['errata_confirmed']} erratum confirmed")
             tr.write_sep("-", "theorems report")
             tr.write_line("statements: " + (", ".join(bits) or "none run"))
+            pw = s.get("power") or {}
+            if pw.get("measured"):
+                unable = pw.get("unable_to_fail") or []
+                tr.write_line(f"power: {pw['caught']}/{pw['tried']} simulator faults caught over {pw['measured']} "
+                              f"statement(s)" + (f"; unable to fail: {', '.join(unable)}" if unable else ""))
             if s.get("carried"):
                 stale = f", {s['stale']} of them stale (the code changed since)" if s.get("stale") else ""
                 tr.write_line(f"{s.get('this_run', 0)} statement(s) checked in this run; {s['carried']} keep "

@@ -45,6 +45,7 @@ class Recorder:
         self.counterexample_blob: str | None = None
         self.worst_blob: str | None = None
         self.verdict = None
+        self.power: dict | None = None  # set by check_power: which simulator faults the check caught
         self.started = time.perf_counter()
         self.elapsed = 0.0
 
@@ -74,7 +75,8 @@ class Recorder:
                 "counterexample_input": self.counterexample_input, "elapsed": self.elapsed,
                 "reproduce": {"hypothesis": hypothesis.__version__,
                               "counterexample": self.counterexample_blob, "worst": self.worst_blob},
-                "replay": f"pytest '{self.nodeid}' -p no:xdist"}
+                "replay": f"pytest '{self.nodeid}' -p no:xdist",
+                **({"power": self.power} if self.power is not None else {})}
 
 
 def current_blob() -> str | None:

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 import sim
 
 from . import conditions as cond
-from .constants import C, DELTA, R_MAX
-from .profiles import LIMIT_HORIZON_SCALE, horizon_scale
+from .constants import C, DELTA, Q_BOUND, R_MAX, leaky_C  # noqa: F401  (Q_BOUND, leaky_C re-exported)
+from .profiles import LIMIT_HORIZON_MAX, horizon_scale, limit_horizon_scale
 
 MAX_STEPS = 400_000
-MAX_STEPS_LIMIT = LIMIT_HORIZON_SCALE * MAX_STEPS  # the cap for limit and rate statements
+MAX_STEPS_LIMIT = LIMIT_HORIZON_MAX * MAX_STEPS  # the cap for limit and rate statements
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,10 +100,11 @@ def _sigma0_fraction(frac):
 
 
 def _steps(data, m, eta, horizon_tau, Rref, limit=False):
-    """``horizon_tau`` time units, times the profile's scale, times ``LIMIT_HORIZON_SCALE`` for a
-    ``limit`` (limit or rate) statement; capped at ``MAX_STEPS`` (``MAX_STEPS_LIMIT``)."""
+    """``horizon_tau`` time units, times the profile's scale, times the profile's
+    ``LIMIT_HORIZON_SCALE`` for a ``limit`` (limit or rate) statement; capped at ``MAX_STEPS``
+    (``MAX_STEPS_LIMIT``)."""
     unit = data.n * m / (eta * Rref ** 2)
-    scale = horizon_scale() * (LIMIT_HORIZON_SCALE if limit else 1)
+    scale = horizon_scale() * (limit_horizon_scale() if limit else 1)
     return int(min(MAX_STEPS_LIMIT if limit else MAX_STEPS, math.ceil(horizon_tau * scale * unit)))
 
 
@@ -115,25 +116,135 @@ def _dense(data, m, eta, dense_tau):
     return tuple(range(0, int(math.ceil(dense_tau * tau)) + 1))
 
 
+# Leaky ReLU: the search of issue 10. n up to 32, R up to R_MAX_LEAKY = 3, the condition factors
+# (p / p_max, eta / eta_max, sigma0 / sigma0_max) drawn over (0, 1] with the bound itself as a
+# corner, adversarial Gram sign patterns, d large enough for Lemma A.1, and inits constructed
+# inside A.1's event (the proofs of Sections B-D condition on it).
+R_MAX_LEAKY = 3.0
+
+
+def d_min_A1(m: int, n: int, delta: float = DELTA.value) -> int:
+    """The smallest d with Lemma A.1's dimension condition (:func:`conditions.conditions_A1`)."""
+    return int(math.ceil(cond.conditions_A1(1, m, n, delta).items[0].rhs))
+
+
+def adversarial_gram_data(norms_: np.ndarray, d: int, n_pos: int, p: float, seed: int) -> sim.Dataset:
+    """Nearly-orthogonal data with the adversarial sign pattern of issue 10: every off-diagonal
+    ``|<x_i, x_k>| = p`` and ``y_i y_k <x_i, x_k> = -p`` (each point leans toward the other class),
+    realised as ``L Q^T`` (``L`` the Cholesky factor of the Gram matrix, ``Q`` Haar orthonormal
+    columns). Positive definite when ``(n-1) p < Rmin^2``."""
+    n = len(norms_)
+    y = np.where(np.arange(n) < n_pos, 1.0, -1.0)
+    G = -p * np.outer(y, y)
+    np.fill_diagonal(G, norms_ ** 2)
+    rng = np.random.default_rng(seed)
+    Q, Rr = np.linalg.qr(rng.standard_normal((d, n)))
+    X = np.linalg.cholesky(G) @ (Q * np.sign(np.diag(Rr))).T
+    return sim.Dataset(X, y, name="adversarial_gram", info={"seed": seed, "p_requested": p})
+
+
+def a1_event_seed(problem: sim.Problem, tries: int = 64) -> tuple[int, int]:
+    """``(seed, skipped)``: the first init seed from ``problem.seed`` on whose ``W(0)`` Lemma A.1's
+    event holds (:func:`conditions.a1_event`); ``skipped`` counts the seeds outside it (each is
+    outside w.p. <= delta). Raises if none of ``tries`` seeds is inside (then A.1 itself fails)."""
+    for s in range(tries):
+        if cond.a1_event(problem, problem.seed + s).holds:
+            return problem.seed + s, s
+    raise ValueError(f"no init among {tries} seeds meets Lemma A.1's event: A.1 fails here")
+
+
+@st.composite
+def leaky_norms(draw, n: int, R_max: float = R_MAX_LEAKY):
+    """As :func:`norms`, with ``R`` drawn as 1, ``R_max`` (the corners) or in between."""
+    scale = draw(st.floats(0.5, 2.0), label="norm scale")
+    R = draw(st.one_of(st.just(1.0), st.just(float(R_max)), st.floats(1.0, R_max)), label="R")
+    f = [draw(st.floats(1.0, R)) for _ in range(n)]
+    if n >= 2:
+        f[0], f[-1] = 1.0, R
+    return scale * np.asarray(f)
+
+
+def leaky_corners(horizon_steps: int = 2000) -> list:
+    """The corners of the leaky search as explicit problems (issue 10's @examples): m = 1, gamma
+    near 1, R = R_max, n = 32, p / sigma0 / eta at their bounds, adversarial Gram signs; every init
+    seed is moved into A.1's event. ``tests/test_witness_leaky.py`` runs every leaky check on them."""
+    out = []
+    for n, m, g, R, kind in ((32, 1, 0.95, R_MAX_LEAKY, "adversarial"), (2, 1, 0.95, R_MAX_LEAKY, "orthogonal"),
+                             (32, 16, 0.05, 1.0, "adversarial"), (8, 2, 0.5, R_MAX_LEAKY, "uniform")):
+        a = np.linspace(1.0, R, n) if n >= 2 else np.ones(1)
+        d = max(n, d_min_A1(m, n))
+        Cd = leaky_C(R, g, m, n)
+        pmax = cond.max_p_leaky(1.0, R, n, g, C=Cd["data"]) * (1 - 1e-6)
+        n_pos = n // 2
+        data = (adversarial_gram_data(a, d, n_pos, pmax, 1) if kind == "adversarial" else
+                exactly_orthogonal(a, d, n_pos, 1) if kind == "orthogonal" else
+                sim.nearly_orthogonal(n, d, p=pmax, norms=a, n_pos=n_pos, seed=1))
+        Cd = leaky_C(data.R, g, m, n)
+        eta = cond.eta_max(data, m, C=Cd["step"])
+        sigma0 = cond.sigma0_max(data, m, g, C=Cd["sigma0"]) * (1 - 1e-9)
+        p = sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=horizon_steps, gamma=g, seed=0,
+                        extra_checkpoints=tuple(range(0, 60)))
+        out.append(p.replace(seed=a1_event_seed(p)[0]))
+    return out
+
+
+def _frac(lo=1e-3):
+    """A condition factor over (0, 1]: the bound itself (the corner) or a fraction in [lo, 1]."""
+    return st.one_of(st.just(1.0), st.floats(lo, 1.0))
+
+
 @st.composite
 def leaky_problems(draw, n_range=(2, 8), m_range=(1, 16), gamma_range=(0.05, 0.95),
                    horizon_tau=400.0, dense_tau=0.0, orthogonal: bool | None = None,
-                   eta_frac=(0.1, 1.0), n_log=40, gamma=None, both_classes=True,
-                   min_per_class=1, sigma0_frac=SIGMA0_FRAC, limit=False):
-    """A :class:`sim.Problem` meeting Theorem 4.1's conditions (B.2)-(B.4) with ``C``, ``delta``.
-    Horizon ``horizon_tau * tau`` steps (``LIMIT_HORIZON_SCALE`` times more with ``limit``);
-    checkpoints at every step up to ``dense_tau * tau``."""
-    g = draw(st.floats(*gamma_range), label="gamma") if gamma is None else gamma
-    data = draw(nearly_orthogonal_data(n_range, p_max_fn=lambda Rmin, R, n: cond.max_p_leaky(Rmin, R, n, g),
-                                       orthogonal=orthogonal, both_classes=both_classes,
-                                       min_per_class=min_per_class))
+                   eta_frac=(1e-3, 1.0), n_log=40, gamma=None, both_classes=True,
+                   min_per_class=1, sigma0_frac=SIGMA0_FRAC, limit=False, R_max=R_MAX_LEAKY,
+                   extra_d=(0, 24), in_event=True, dense_T1=0.0):
+    """A :class:`sim.Problem` meeting Theorem 4.1's conditions (B.2)-(B.4) with the derived,
+    R-dependent C of :func:`leaky_C` (hence with the paper's C = 20 too), Lemma A.1's d, and (with
+    ``in_event``) an init seed inside A.1's event. Data: exactly orthogonal, uniform Gram signs,
+    or the adversarial sign pattern (all ``|G_ik| = p``, ``y_i y_k G_ik = -p``). Horizon
+    ``horizon_tau * tau`` steps (``LIMIT_HORIZON_SCALE`` times more with ``limit``); checkpoints at
+    every step up to ``dense_tau * tau`` and up to ``dense_T1`` times the init's B.5 time T1*."""
+    # corners first: gamma at the top of its range, R = R_max (Hypothesis also tries n, m at their ends)
+    g = draw(st.one_of(st.floats(*gamma_range), st.just(float(gamma_range[1]))), label="gamma") \
+        if gamma is None else gamma
+    n = draw(st.integers(*n_range), label="n")
     m = draw(st.integers(*m_range), label="m")
-    eta = draw(st.floats(*eta_frac), label="eta / eta_max") * cond.eta_max(data, m)
-    sigma0 = draw(_sigma0_fraction(sigma0_frac), label="sigma0 / sigma0_max") * cond.sigma0_max(data, m, g)
+    d = max(n, d_min_A1(m, n)) + draw(st.integers(*extra_d), label="d - d_min")
+    a = draw(leaky_norms(n, R_max))
+    R = float(a.max() / a.min())
+    Cd = leaky_C(R, g, m, n)
+    n_pos = draw(labels_n_pos(n, both_classes, min_per_class))
+    seed = draw(st.integers(0, 2**31 - 1), label="data seed")
+    kind = ("orthogonal" if orthogonal else draw(st.sampled_from(["adversarial", "uniform"]), label="Gram signs")) \
+        if orthogonal is not None else draw(st.sampled_from(["orthogonal", "adversarial", "uniform"]), label="data")
+    pmax = cond.max_p_leaky(a.min(), R, n, g, C=Cd["data"])
+    frac = draw(_frac(0.0), label="p / p_max") * (1 - 1e-6)
+    if kind == "orthogonal":
+        data = exactly_orthogonal(a, d, n_pos, seed)
+    elif kind == "adversarial":
+        data = adversarial_gram_data(a, d, n_pos, frac * pmax, seed)
+    else:
+        data = sim.nearly_orthogonal(n, d, p=frac * pmax, norms=a, n_pos=n_pos, seed=seed)
+    eta = draw(_frac(eta_frac[0]) if eta_frac[1] == 1.0 else st.floats(*eta_frac), label="eta / eta_max") \
+        * cond.eta_max(data, m, C=Cd["step"])
+    Cd = leaky_C(data.R, g, m, n)  # the realised R (round-off away from the drawn one)
+    sigma0 = draw(_sigma0_fraction(sigma0_frac), label="sigma0 / sigma0_max") \
+        * cond.sigma0_max(data, m, g, C=Cd["sigma0"]) * (1 - 1e-9)
     steps = _steps(data, m, eta, horizon_tau, data.Rmax, limit)
-    return sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=steps, gamma=g, n_log=n_log,
-                       seed=draw(st.integers(0, 2**31 - 1), label="init seed"),
-                       extra_checkpoints=_dense(data, m, eta, dense_tau))
+    p = sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=steps, gamma=g, n_log=n_log,
+                    seed=draw(st.integers(0, 2**31 - 1), label="init seed"))
+    if in_event:
+        p = p.replace(seed=a1_event_seed(p)[0])
+    dense = set(_dense(data, m, eta, dense_tau))
+    if dense_T1:
+        from .constants import T1_star
+
+        rg = cond.leaky_regime_of(p, p.seed)
+        u = rg.u_star if rg.ok else 1.0
+        dense |= set(range(0, min(steps, int(math.ceil(dense_T1 * T1_star(rg, p.tau) if rg.ok
+                                                         else dense_T1 * u * p.tau)) + 1)))
+    return p.replace(extra_checkpoints=tuple(sorted(c for c in dense if c <= steps)))
 
 
 def relu_width_min(n: int) -> int:

@@ -1,5 +1,6 @@
 """Engines that run gradient descent (3.2) on a :class:`~sim.problem.Problem`, one contract:
-each returns :class:`~sim.trajectory.Trajectory` objects with identical content up to round-off.
+each returns :class:`~sim.trajectory.Trajectory` objects with identical content up to round-off,
+including the per-step running quantities of :mod:`sim.running` (``tr.running``).
 
 - ``reference``: full weights, torch autograd on the loss; obviously right, slow.
 - ``fast``: coefficient space (numba), pre-activations updated through the n x n Gram matrix.

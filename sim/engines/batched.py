@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .. import activation
+from .. import activation, running
 from ..problem import Problem
 from ..trajectory import Trajectory
 
@@ -31,7 +31,9 @@ def run(problem: Problem, seeds: Sequence[int], device: str = "cpu", progress=No
     ck = problem.checkpoints
     ck_set = {int(c): k for k, c in enumerate(ck)}
     rhos, Zs = [], []
+    tracker = running.PlainTracker(Z, y)  # every state, on the device (sim.running)
     for t in range(problem.steps + 1):
+        tracker.observe(t, Z, rho)
         if t in ck_set:
             rhos.append(rho.cpu().numpy().copy())
             Zs.append(Z.cpu().numpy().copy())
@@ -55,5 +57,6 @@ def run(problem: Problem, seeds: Sequence[int], device: str = "cpu", progress=No
             rho[..., idx] += dc * sqb
         Z += dc @ Gb
     rhos, Zs = np.stack(rhos, axis=1), np.stack(Zs, axis=1)
-    return [Trajectory(problem, s, f"batched:{dev.type}", ck.copy(), rhos[b], Zs[b], W0s[b])
+    return [Trajectory(problem, s, f"batched:{dev.type}", ck.copy(), rhos[b], Zs[b], W0s[b],
+                       running=tracker.result(b))
             for b, s in enumerate(seeds)]

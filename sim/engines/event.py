@@ -33,6 +33,13 @@ other-class entries switch every few steps), the engine runs the fast engine's p
 chunk (doubling up to ``MAX_CHUNK`` while horizons stay short), so that regime costs what ``fast``
 costs plus one horizon evaluation per chunk.
 
+**Running quantities** (:mod:`sim.running`). Every state is folded in: the per-step kernel observes
+each state it produces; a reduced window observes its end state exactly after the rebuild and folds
+in its interior states through :func:`sim.running.window`: pattern switches and wrong signs exactly
+(the pattern is that of ``T0`` throughout), the minimum pre-activation over ``S_i(0)`` and the
+balance ratio as rigorous lower bounds (each ``G_{k,i} D_{i,a} A_i(t)`` term, and each ``rho_{i,a}(t)``,
+moves monotonically between its start and end values; see :mod:`sim.running` for the argument).
+
 ``A`` is accumulated with compensated (Kahan) summation, so long reduced windows lose less to
 round-off than per-step accumulation does. Mini-batch SGD runs on the per-step kernel throughout
 (same trajectory as ``fast``).
@@ -45,9 +52,10 @@ import math
 import numpy as np
 from numba import njit
 
+from .. import running
 from ..problem import Problem
 from ..trajectory import Trajectory
-from .fast import _advance
+from .fast import _advance, output
 
 KAPPA = 1.0 + 1.0 / 16  # running bound L_i = min(1, KAPPA |l'_i(T0)|), verified at every reduced step
 TOL_REL = 1e-12  # round-off guard relative to the size of the terms a pre-activation is made of
@@ -62,32 +70,7 @@ def _output(Zt, gamma, f):  # pragma: no cover - compiled
     n, m2 = Zt.shape
     m = m2 // 2
     for i in range(n):
-        z = Zt[i]
-        a0 = 0.0
-        a1 = 0.0
-        a2 = 0.0
-        a3 = 0.0
-        r = 0
-        while r + 4 <= m:
-            zp = z[r]
-            zn = z[m + r]
-            a0 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-            zp = z[r + 1]
-            zn = z[m + r + 1]
-            a1 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-            zp = z[r + 2]
-            zn = z[m + r + 2]
-            a2 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-            zp = z[r + 3]
-            zn = z[m + r + 3]
-            a3 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-            r += 4
-        while r < m:
-            zp = z[r]
-            zn = z[m + r]
-            a0 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-            r += 1
-        f[i] = ((a0 + a1) + (a2 + a3)) / m
+        f[i] = output(Zt[i], m, gamma)
 
 
 @njit(cache=True, fastmath=False)
@@ -138,8 +121,11 @@ def _safe_horizon(Zt, Z0t, rhot, D, G, y, sqnorm, L, scale, cap):  # pragma: no 
 
 
 @njit(cache=True, fastmath=False)
-def _event_advance(Zt, Z0t, rhot, G, y, sqnorm, gamma, eta, t0, t1, stats, wlog):  # pragma: no cover
-    """Full-batch GD from step ``t0`` to ``t1`` in place on ``Zt``, ``rhot`` (``(n, 2m)``).
+def _event_advance(Zt, Z0t, rhot, G, y, sqnorm, gamma, eta, t0, t1, stats, wlog, S0, want, pat, minpre,
+                   minpre_att, bal, bal_att, lastwrong, nsw, lastsw, S):  # pragma: no cover
+    """Full-batch GD from step ``t0`` to ``t1`` in place on ``Zt``, ``rhot`` (``(n, 2m)``), with the
+    running quantities of :mod:`sim.running` (exact per step; a reduced window folds in its interior
+    states through :func:`sim.running.window`, then its end state exactly).
     ``stats``: [reduced steps, per-step steps, windows, early window ends by the |l'| bound].
     ``wlog`` (``(K, 2)``): the first ``K`` reduced windows as ``(T0, length)``."""
     n, m2 = Zt.shape
@@ -159,7 +145,8 @@ def _event_advance(Zt, Z0t, rhot, G, y, sqnorm, gamma, eta, t0, t1, stats, wlog)
     while t < t1:
         left = t1 - t
         if left < H_MIN:
-            _advance(Zt, rhot, G, y, sqnorm, gamma, eta, perm, n, t, t1)
+            _advance(Zt, rhot, G, y, sqnorm, gamma, eta, perm, n, t, t1, S0, want, pat, minpre, minpre_att,
+                     bal, bal_att, lastwrong, nsw, lastsw, S)
             stats[1] += left
             break
         # the pattern at T0 = t and the verified running bound on |l'|
@@ -174,7 +161,8 @@ def _event_advance(Zt, Z0t, rhot, G, y, sqnorm, gamma, eta, t0, t1, stats, wlog)
         tau = _safe_horizon(Zt, Z0t, rhot, D, G, y, sqnorm, L, scale, left)
         if tau < H_MIN:
             k = min(chunk, left)
-            _advance(Zt, rhot, G, y, sqnorm, gamma, eta, perm, n, t, t + k)
+            _advance(Zt, rhot, G, y, sqnorm, gamma, eta, perm, n, t, t + k, S0, want, pat, minpre, minpre_att,
+                     bal, bal_att, lastwrong, nsw, lastsw, S)
             stats[1] += k
             t += k
             chunk = min(2 * chunk, MAX_CHUNK)
@@ -215,6 +203,9 @@ def _event_advance(Zt, Z0t, rhot, G, y, sqnorm, gamma, eta, t0, t1, stats, wlog)
                     s += M[k, i] * A[i]
                 f[k] = s
             j += 1
+        # the window's interior states T0 + 1 .. T0 + j - 1 (all on the pattern of T0), from Z(T0), rho(T0)
+        running.window(t, j, Zt, rhot, D, G, A, sqnorm, S0, want, pat, minpre, minpre_att, bal, bal_att,
+                       lastwrong, nsw, lastsw, S)
         # rebuild Z and rho exactly: Z_{k,a} += sum_i G_{k,i} D_{i,a} A_i, rho_{i,a} += D_{i,a} ||x_i||^2 A_i
         for k in range(n):
             z = Zt[k]
@@ -237,6 +228,9 @@ def _event_advance(Zt, Z0t, rhot, G, y, sqnorm, gamma, eta, t0, t1, stats, wlog)
         stats[0] += j
         stats[2] += 1
         t += j
+        if j > 0:  # the window's end state, rebuilt exactly
+            running.observe(t, Zt, rhot, S0, want, pat, minpre, minpre_att, bal, bal_att, lastwrong, nsw,
+                            lastsw, S)
 
 
 def run(problem: Problem, seed: int | None = None, progress=None, log_windows: int = 0) -> Trajectory:
@@ -261,14 +255,16 @@ def run(problem: Problem, seed: int | None = None, progress=None, log_windows: i
     rhos, Zs = np.empty((len(ck), 2, m, n)), np.empty((len(ck), 2, m, n))
     stats = np.zeros(4, dtype=np.int64)
     wlog = np.zeros((max(int(log_windows), 0), 2), dtype=np.int64)
+    rs = running.new_state(Zt, y)
+    running.observe(0, Zt, rhot, *running.args(rs))
     t = 0
     for k, c in enumerate(ck):
         c = int(c)
         if c > t:
             if full and c - t >= H_MIN:
-                _event_advance(Zt, Z0t, rhot, G, y, sq, gamma, eta, t, c, stats, wlog)
+                _event_advance(Zt, Z0t, rhot, G, y, sq, gamma, eta, t, c, stats, wlog, *running.args(rs))
             else:  # short gaps (dense checkpoints) and mini-batch SGD: the per-step kernel
-                _advance(Zt, rhot, G, y, sq, gamma, eta, perm, int(bs), t, c)
+                _advance(Zt, rhot, G, y, sq, gamma, eta, perm, int(bs), t, c, *running.args(rs))
                 stats[1] += c - t
         t = c
         rhos[k] = rhot.T.reshape(2, m, n)
@@ -279,4 +275,5 @@ def run(problem: Problem, seed: int | None = None, progress=None, log_windows: i
             "bound_breaks": int(stats[3])}
     if log_windows:
         info["windows_log"] = wlog[:min(int(stats[2]), len(wlog))].copy()
-    return Trajectory(problem, seed, "event", ck.copy(), rhos, Zs, W0, info=info)
+    return Trajectory(problem, seed, "event", ck.copy(), rhos, Zs, W0, info=info,
+                      running=running.to_trajectory_layout(rs, m, problem.steps))

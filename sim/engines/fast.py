@@ -22,13 +22,48 @@ import math
 import numpy as np
 from numba import njit
 
+from .. import running
 from ..problem import Problem
 from ..trajectory import Trajectory
 
 
+@njit(cache=True, fastmath=False, inline="always")
+def output(z, m, gamma):  # pragma: no cover - compiled
+    """``f(W(t), x_i) = (1/m) sum_r [sigma(Z_{+1,r,i}) - sigma(Z_{-1,r,i})]`` (eq. 3.1) from one row
+    ``z`` of the ``(n, 2m)`` pre-activations, in four interleaved partial sums: a fixed order, so
+    the result is deterministic, and the one order every engine that shares it agrees on bit for bit."""
+    a0 = 0.0
+    a1 = 0.0
+    a2 = 0.0
+    a3 = 0.0
+    r = 0
+    while r + 4 <= m:
+        zp = z[r]
+        zn = z[m + r]
+        a0 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
+        zp = z[r + 1]
+        zn = z[m + r + 1]
+        a1 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
+        zp = z[r + 2]
+        zn = z[m + r + 2]
+        a2 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
+        zp = z[r + 3]
+        zn = z[m + r + 3]
+        a3 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
+        r += 4
+    while r < m:
+        zp = z[r]
+        zn = z[m + r]
+        a0 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
+        r += 1
+    return ((a0 + a1) + (a2 + a3)) / m
+
+
 @njit(cache=True, fastmath=False)
-def _advance(Zt, rhot, G, y, sqnorm, gamma, eta, perm, bs, t0, t1):  # pragma: no cover - compiled
-    """Run steps ``t0 .. t1-1`` in place on ``Zt`` and ``rhot`` (C-contiguous ``(n, 2m)``).
+def _advance(Zt, rhot, G, y, sqnorm, gamma, eta, perm, bs, t0, t1, S0, want, pat, minpre, minpre_att,
+             bal, bal_att, lastwrong, nsw, lastsw, S):  # pragma: no cover - compiled
+    """Run steps ``t0 .. t1-1`` in place on ``Zt`` and ``rhot`` (C-contiguous ``(n, 2m)``), folding
+    every new state ``t0 + 1 .. t1`` into the running quantities (:func:`sim.running.observe`).
 
     Step ``t`` uses the batch ``perm[(t // nb) % len(perm), b*bs : b*bs + bs]`` with ``b = t % nb``,
     ``nb = ceil(n / bs)`` (full batch: ``perm = [arange(n)]``, ``bs = n``); its loss is the batch mean.
@@ -50,33 +85,7 @@ def _advance(Zt, rhot, G, y, sqnorm, gamma, eta, perm, bs, t0, t1):  # pragma: n
         for k in range(B):
             i = idx[k]
             z = Zt[i]
-            # f(W(t), x_i) = (1/m) sum_r [sigma(Z_{+1,r,i}) - sigma(Z_{-1,r,i})] (eq. 3.1), in four
-            # interleaved partial sums (a fixed order, so the result is deterministic)
-            a0 = 0.0
-            a1 = 0.0
-            a2 = 0.0
-            a3 = 0.0
-            r = 0
-            while r + 4 <= m:
-                zp = z[r]
-                zn = z[m + r]
-                a0 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-                zp = z[r + 1]
-                zn = z[m + r + 1]
-                a1 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-                zp = z[r + 2]
-                zn = z[m + r + 2]
-                a2 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-                zp = z[r + 3]
-                zn = z[m + r + 3]
-                a3 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-                r += 4
-            while r < m:
-                zp = z[r]
-                zn = z[m + r]
-                a0 += (zp if zp >= 0.0 else gamma * zp) - (zn if zn >= 0.0 else gamma * zn)
-                r += 1
-            f = ((a0 + a1) + (a2 + a3)) / m
+            f = output(z, m, gamma)
             yi = y[i]
             lprime = -1.0 / (1.0 + math.exp(yi * f))  # l'(z) = -1 / (1 + e^z) at z = y_i f
             c = -scale * lprime * yi
@@ -107,6 +116,8 @@ def _advance(Zt, rhot, G, y, sqnorm, gamma, eta, perm, bs, t0, t1):  # pragma: n
             z = Zt[q]
             for a in range(m2):
                 z[a] += dz[a]
+        running.observe(t + 1, Zt, rhot, S0, want, pat, minpre, minpre_att, bal, bal_att, lastwrong, nsw,
+                        lastsw, S)
 
 
 def run(problem: Problem, seed: int | None = None, progress=None) -> Trajectory:
@@ -122,12 +133,16 @@ def run(problem: Problem, seed: int | None = None, progress=None) -> Trajectory:
     perm = np.ascontiguousarray(perm, dtype=np.int64)
     ck = problem.checkpoints
     rhos, Zs = np.empty((len(ck), 2, m, n)), np.empty((len(ck), 2, m, n))
+    rs = running.new_state(Zt, data.y)
+    running.observe(0, Zt, rhot, *running.args(rs))
     t = 0
     for k, c in enumerate(ck):
-        _advance(Zt, rhot, G, data.y, sq, float(problem.gamma), float(problem.eta), perm, int(bs), t, int(c))
+        _advance(Zt, rhot, G, data.y, sq, float(problem.gamma), float(problem.eta), perm, int(bs), t, int(c),
+                 *running.args(rs))
         t = int(c)
         rhos[k] = rhot.T.reshape(2, m, n)
         Zs[k] = Zt.T.reshape(2, m, n)
         if progress is not None:
             progress(t, problem.steps)
-    return Trajectory(problem, seed, "fast", ck.copy(), rhos, Zs, W0)
+    return Trajectory(problem, seed, "fast", ck.copy(), rhos, Zs, W0,
+                      running=running.to_trajectory_layout(rs, m, problem.steps))

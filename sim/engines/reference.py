@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .. import activation
+from .. import activation, running
 from ..problem import Problem
 from ..trajectory import Trajectory
 
@@ -41,7 +41,16 @@ def run(problem: Problem, seed: int | None = None, progress=None) -> Trajectory:
     ckpt = set(problem.checkpoints.tolist())
     Ws, Zs = [], []
     gamma, eta = problem.gamma, problem.eta
+    # running quantities (sim.running), by brute force at every state: Z = W X^T and rho from
+    # W - W(0) through the pseudo-inverse of X^T (the least-squares solution of Def. 5.1)
+    Xn = problem.data.X
+    pinvT = np.linalg.pinv(Xn.T).T  # (d, n): C = (W - W0) pinvT
+    sq = problem.data.norms ** 2
+    tracker = running.PlainTracker(W0 @ Xn.T, problem.data.y)
     for t in range(problem.steps + 1):
+        with torch.no_grad():
+            Wn = W.detach().numpy()
+            tracker.observe(t, Wn @ Xn.T, ((Wn - W0) @ pinvT) * sq)
         if t in ckpt:
             Ws.append(W.detach().numpy().copy())
             with torch.no_grad():  # the same product a full-batch step uses, so signs match it
@@ -60,4 +69,4 @@ def run(problem: Problem, seed: int | None = None, progress=None) -> Trajectory:
             W -= eta * grad
     rho, resid = zip(*(rho_from_weights(Wk, W0, problem.data.X, return_residual=True) for Wk in Ws))
     return Trajectory(problem, seed, "reference", problem.checkpoints.copy(), np.stack(rho), np.stack(Zs),
-                      W0, info={"span_residual": max(resid)})
+                      W0, info={"span_residual": max(resid)}, running=tracker.result())

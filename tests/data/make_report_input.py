@@ -170,6 +170,37 @@ records = [
         "xfail: conjecture Q.3 refuted: neuron 3 recruited at t = 41000",
         file="tests/test_conjectures.py::test_relu_pattern_freezes"),
 ]
+
+
+def power_rec(sid, rows, examples=2, baseline=2):
+    """A power record (tests/test_power.py): which named simulator faults the check caught."""
+    faults = []
+    for name, result, summary in rows:
+        f = {"fault": name, "description": f"fault {name}", "equivalent": "", "result": result}
+        if result == "excused":
+            f["reason"] = "ReLU statement (gamma = 0): sigma'(z < 0) = 0, so the fault changes nothing"
+        else:
+            f.update(examples=1, simulations=0 if result == "not reached" else 1,
+                     evidence=None if summary is None else {"witness": 3.0, "bound": 2.0, "relation": "<=",
+                                                            "summary": summary})
+        faults.append(f)
+    tried = [f for f in faults if f["result"] != "excused"]
+    caught = [f["fault"] for f in tried if f["result"] == "caught"]
+    r = rec(sid, "power", None, "lemma", examples, f"caught {len(caught)}/{len(tried)}",
+            "passed" if caught else "xfailed", None, elapsed=2.5, file="tests/test_power.py::test_power")
+    r["power"] = {"faults": faults, "tried": len(tried), "caught": len(caught), "caught_list": caught,
+                  "not_caught": [f["fault"] for f in tried if f["result"] != "caught"],
+                  "excused": [f["fault"] for f in faults if f["result"] == "excused"], "examples": examples,
+                  "baseline_holds": baseline, "unable_to_fail": bool(tried) and not caught, "elapsed": 2.5}
+    return r
+
+
+records += [
+    power_rec("B.5", [("gram_perturbed", "caught", "last wrong sign at 3.1 tau > C' = 2"),
+                      ("lprime_0.8", "not caught", "last wrong sign at 0.4 tau <= C' = 2")]),
+    power_rec("E.1(i)", [("dsigma_neg_halved", "excused", None), ("step_eta_over_n", "caught", "ratio 0.01 < c1")]),
+    power_rec("H.1", [("gram_perturbed", "not reached", None), ("lprime_0.8", "not reached", None)]),
+]
 for r in records:
     r["description"] = D[r["statement"]]
 tests = {r["nodeid"]: {"outcome": r["outcome"], "longrepr": r["longrepr"], "duration": r["elapsed"],

@@ -13,7 +13,9 @@ import pytest
 
 import sim
 
-ARRAYS = ("X", "y", "W0", "steps", "rho", "preactivation", "meta")
+from sim.running import KEYS as RUNNING
+
+ARRAYS = ("X", "y", "W0", "steps", "rho", "preactivation", "meta") + tuple(f"running_{k}" for k in RUNNING)
 
 # one script, run in this process and in a fresh interpreter: every engine, full batch and SGD
 SCRIPT = textwrap.dedent("""

@@ -58,3 +58,14 @@ def test_many_initialisations_on_cuda():
     for b in (0, 77, 255):
         assert_trajectories_close(gpu[b], sim.simulate(pr.replace(seed=seeds[b]), "fast"))
     assert np.all(np.isfinite([t.loss[-1] for t in gpu]))
+
+
+@sim_settings(max_examples=6)
+@given(pr=problems(steps=(20, 400), sigma0_zero=False), seeds=st.lists(st.integers(0, 2**20), min_size=1,
+                                                                       max_size=4, unique=True))
+def test_batched_cuda_running_quantities_match_fast(pr, seeds):
+    """The running quantities (sim.running) tracked on the GPU, per init, equal the fast engine's."""
+    from .test_sim_running import assert_running_matches
+
+    for tg, s in zip(sim.simulate(pr, "batched", seeds=seeds, device="cuda"), seeds):
+        assert_running_matches(tg, sim.simulate(pr, "fast", seeds=[s])[0], exact_values=True, label=describe(pr))

@@ -253,6 +253,12 @@ def headline(results: dict) -> list[tuple[str, str]]:
                      "ok" if s["controls_found"] == s["controls"] else "warn"))
     if s.get("errata_confirmed"):
         bits.append((f"{s['errata_confirmed']} erratum confirmed", "refuted"))
+    pw = s.get("power") or {}
+    if pw.get("measured"):
+        bits.append((f"power: {pw['caught']}/{pw['tried']} simulator faults caught over {pw['measured']} statements",
+                     "ok" if not pw.get("unable_to_fail") else "warn"))
+        if pw.get("unable_to_fail"):
+            bits.append((f"{len(pw['unable_to_fail'])} unable to fail: {', '.join(pw['unable_to_fail'])}", "bad"))
     if s.get("carried"):
         bits.append((f"{s['carried']} kept from earlier runs", "muted"))
     if s.get("stale"):

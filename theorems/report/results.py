@@ -10,13 +10,19 @@ Its shape::
                                                   the confirmed errata)
      "statements": [{"id", "description": Statement.describe(), "erratum": bool,
                      "verdict": {"status", "label", "css", "controls": {...}},
-                     "examples", "elapsed", "records": [record, ...]}, ...],
+                     "examples", "elapsed", "power": {...} | None, "tightness": {...} | None,
+                     "records": [record, ...]}, ...],
      "tests": {nodeid: {"outcome", "longrepr", "duration", "worker"}},
      "experiments": [study.json contents + {"folder": "experiments/<name>"}, ...]}
 
 A *record* is :meth:`theorems.runner.Recorder.to_json` plus ``outcome`` (passed, failed, xfailed,
 xpassed, skipped, error), ``longrepr`` (the failure text, truncated) and ``description``.
-Non-finite floats are written as the strings ``"inf"``, ``"-inf"`` and ``"nan"`` so the file is
+*Power* (:func:`power_of`) comes from the statement's ``power`` record (``tests/test_power.py``):
+which named simulator faults its check caught, out of those tried; ``unable_to_fail`` when it caught
+none. *Tightness* (:func:`tightness`) comes from the statement test's worst evidence: ``ratio`` =
+worst witness / declared bound, and ``empirical_constant``, the smallest (for ``<=``; largest for
+``>=``) constant with which the check would still have passed on what was seen, i.e. the worst
+witness itself. Non-finite floats are written as the strings ``"inf"``, ``"-inf"`` and ``"nan"`` so the file is
 strict JSON. This module knows nothing of HTML (:mod:`theorems.report.page`) or plots
 (:mod:`theorems.report.plots`).
 """
@@ -166,6 +172,56 @@ def combine_verdict(records: list[dict], desc: dict) -> dict:
     return {"status": status, "label": label, "short": short, "css": css, "controls": controls}
 
 
+# -- power and tightness ------------------------------------------------------------------------
+
+
+def power_of(records: list[dict]) -> dict | None:
+    """The statement's power from its ``power`` record: ``{"caught", "tried", "caught_list",
+    "not_caught", "excused", "faults", "unable_to_fail", "examples", "baseline_holds", "label"}``."""
+    recs = [r for r in records if r.get("role") == "power" and isinstance(r.get("power"), dict)]
+    if not recs:
+        return None
+    p = recs[-1]["power"]
+    out = {k: p.get(k) for k in ("caught", "tried", "caught_list", "not_caught", "excused", "faults",
+                                 "unable_to_fail", "examples", "baseline_holds")}
+    if not p.get("baseline_holds"):
+        out["label"] = "unmeasured (no example holds on the exact model)"
+        out["unable_to_fail"] = False
+    elif out["unable_to_fail"]:
+        out["label"] = f"0/{out['tried']}: unable to fail"
+    else:
+        out["label"] = f"{out['caught']}/{out['tried']}"
+    return out
+
+
+def tightness(records: list[dict]) -> dict | None:
+    """How close the statement test's worst example came to its declared bound: ``{"witness",
+    "bound", "relation", "ratio" (witness / bound), "empirical_constant", "what"}``; for a check
+    over initialisations (a p-value witness) the worst trial's witness against its bound."""
+    worst = None
+    for r in records:
+        if r.get("role") != "statement":
+            continue
+        ev = r.get("worst")
+        if ev and (worst is None or (num(ev.get("margin")) or 0) < (num(worst.get("margin")) or 0)):
+            worst = ev
+    if worst is None:
+        return None
+    what = "worst example"
+    w, b, rel = num(worst.get("witness")), num(worst.get("bound")), worst.get("relation")
+    bn = worst.get("binomial")
+    if isinstance(bn, dict) and isinstance(bn.get("worst"), dict):
+        bw = bn["worst"]
+        w, b, rel = num(bw.get("witness")), num(bw.get("bound")), bw.get("relation")
+        what = str(bw.get("what") or "worst trial")
+    elif isinstance(bn, dict):
+        what = "binomial p-value against alpha (no per-trial witness recorded)"
+    if w is None or b is None or rel not in (">=", "<="):
+        return {"witness": w, "bound": b, "relation": rel, "ratio": None, "empirical_constant": w, "what": what}
+    ratio = w / b if b != 0 and math.isfinite(w) else None
+    return {"witness": w, "bound": b, "relation": rel, "ratio": ratio, "empirical_constant": w, "what": what}
+
+
 # -- building the results -----------------------------------------------------------------------
 
 
@@ -216,6 +272,8 @@ def build_results(records: Iterable[dict], tests: dict[str, dict], environment: 
             "stale": any(r["stale"] for r in recs),
             "obtained": min((r["obtained"] for r in recs if r["carried"]), default=None,
                             key=lambda o: str(o.get("date"))),
+            "power": power_of(recs),
+            "tightness": tightness(recs),
             "records": recs,
         })
     summary: dict[str, Any] = {"statements": len(statements),
@@ -232,6 +290,11 @@ def build_results(records: Iterable[dict], tests: dict[str, dict], environment: 
                                         for s in statements)
     summary["errata_confirmed"] = sum(s["erratum"] and s["verdict"]["status"] == "refuted"
                                       for s in statements)
+    measured = [s for s in statements if s["power"] and s["power"].get("baseline_holds")]
+    summary["power"] = {"measured": len(measured),
+                        "caught": sum(int(s["power"]["caught"] or 0) for s in measured),
+                        "tried": sum(int(s["power"]["tried"] or 0) for s in measured),
+                        "unable_to_fail": [s["id"] for s in measured if s["power"]["unable_to_fail"]]}
     summary["this_run"] = sum(any(not r["carried"] for r in s["records"]) for s in statements)
     summary["carried"] = sum(s["carried"] for s in statements)
     summary["stale"] = sum(s["stale"] for s in statements)

@@ -163,7 +163,8 @@ def check_A3(problem) -> Evidence:
     (:func:`rho_by_recursion`, fed with the run's own pre-activations and margins) against rho
     recovered from ``W(t) - W(0)`` by least squares; (2) the part of ``W(t) - W(0)`` outside the
     span of the data (Def. 5.1 presumes none); (3) violations of (B.10) by the least-squares rho.
-    Witness: the largest; holds iff ``<= roundoff``."""
+    Witness: the largest; holds iff ``<= roundoff``. Exact for every init: its proof uses neither
+    A.1's nor A.2's event, so none is imposed (the leaky draws are inside A.1's anyway)."""
     ref = sim.simulate(problem, engine="reference")
     scale = max(float(np.abs(ref.rho).max()), 1e-300)
     diff = float(np.abs(rho_by_recursion(ref) - ref.rho).max()) / scale
