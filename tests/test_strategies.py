@@ -1,7 +1,10 @@
 """The strategies construct what they promise: every generated example meets its theorem's
 conditions (and every control example breaks the hypothesis it names)."""
 
+import math
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,9 +26,11 @@ def test_leaky_problems_meet_theorem_41(p):
 @FAST
 @given(S.relu_problems())
 def test_relu_problems_meet_theorem_43(p):
+    from theorems.constants import R_MAX_RELU
+
     c = S.meets_conditions(p)
     assert c.theorem == "Theorem 4.3" and c.holds, c.describe()
-    assert p.data.R <= R_MAX.value * (1 + 1e-12)
+    assert p.data.R <= R_MAX_RELU.value * (1 + 1e-12)  # the ReLU search goes to R = 3
 
 
 @FAST
@@ -148,3 +153,80 @@ def test_A1_strategy_meets_its_dimension_condition():
     inner()
     assert find(a1_experiments(d_range=(1, 3)),
                 lambda ex: not cond.conditions_A1(ex.problem.d, ex.problem.m, ex.problem.n).holds)
+
+
+# ---------------------------------------------------------------------------------------------
+# ReLU (Sections E-G): inputs inside the events the proofs use
+# ---------------------------------------------------------------------------------------------
+from theorems.constants import R_MAX_RELU  # noqa: E402
+
+RELU_FAST = settings(max_examples=40, deadline=None)
+
+
+def _assert_relu_inside_events(p):
+    c = S.meets_conditions(p)
+    assert c.theorem == "Theorem 4.3" and c.holds, c.describe()
+    assert cond.conditions_A1(p.d, p.m, p.n).holds, (p.d, p.m, p.n)  # A.1's d condition
+    ev = S.init_in_event(p)  # A.1 and A.2 hold for this init (Sections E-G use both)
+    assert ev.holds, ev.describe()
+    assert p.data.R <= R_MAX_RELU.value * (1 + 1e-12)
+
+
+@RELU_FAST
+@given(S.relu_problems())
+def test_relu_problems_lie_in_the_A1_A2_event_and_the_proof_regime(p):
+    _assert_relu_inside_events(p)
+    assert p.data.p <= cond.max_p_relu_proof(p.data.Rmin, p.data.R, p.n, p.m) * (1 + 1e-9)
+    from theorems.statements.relu import e1_constants
+
+    b = float(abs(p.init_weights() @ p.data.X.T).max())
+    assert math.isfinite(e1_constants(p.n, p.data.p, p.data.Rmin, p.data.R, b)["c1"])
+
+
+@RELU_FAST
+@given(S.standard_basis_relu_problems())
+def test_standard_basis_problems_lie_in_the_A1_A2_event(p):
+    _assert_relu_inside_events(p)
+
+
+@RELU_FAST
+@given(S.relu_problems(orthogonal=True, f2_window=True))
+def test_f2_problems_have_beta_inside_the_window_where_T_exists(p):
+    from theorems.statements.relu import f2_u
+
+    b = float(abs(p.init_weights() @ p.data.X.T).max())
+    assert b < cond.f2_beta_window(p.data.R) and math.isfinite(f2_u(b, p.data.R))
+
+
+def test_relu_search_reaches_its_corners():
+    """n = 32, R = 3, every Gram pattern, and each fraction at its bound appear in the search."""
+    from hypothesis import find
+
+    find(S.relu_problems(n_range=(32, 32)), lambda p: p.n == 32, settings=settings(max_examples=50, database=None))
+    find(S.relu_problems(), lambda p: p.data.R > 2.99, settings=settings(max_examples=100, database=None))
+    for pat in ("adversarial", "aligned", "random_signs"):
+        find(S.relu_problems(orthogonal=False, n_range=(4, 8)), lambda p: p.data.name == f"gram_{pat}",
+             settings=settings(max_examples=100, database=None))
+
+
+def test_adversarial_gram_pattern_sets_every_cross_term_against_the_labels():
+    import numpy as np
+
+    d = S.gram_pattern_data(np.array([1.0, 1.2, 1.1, 1.0]), 8, 2, 0.01, "adversarial", seed=3)
+    G, y = d.gram, d.y
+    off = ~np.eye(4, dtype=bool)
+    assert np.allclose((np.outer(y, y) * G)[off], -0.01)
+
+
+@FAST
+@given(st.integers(2, 32), st.floats(0.05, 0.9))
+def test_A2_width_and_C_width_role(n, delta):
+    """C's width role (DERIVED-CONSTANTS row m): m >= 50(1 + log 2/log(n/delta)) log(n/delta) is A.2's
+    50 log(2n/delta), and 50(1 + log 2/log(n/delta)) <= C_width = 100 once n/delta >= 2."""
+    from theorems.constants import C_WIDTH_E
+
+    if n / delta < 2:
+        return
+    c = 50 * (1 + math.log(2) / math.log(n / delta))
+    assert c * math.log(n / delta) == pytest.approx(50 * math.log(2 * n / delta))
+    assert c <= C_WIDTH_E.value

@@ -10,6 +10,7 @@ Each condition is written ``lhs >= rhs`` and reported with the factor ``lhs / rh
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -204,3 +205,139 @@ def max_p_leaky(Rmin: float, R: float, n: int, gamma: float, C: float = C_CONST.
 def max_p_relu(Rmin: float, R: float, n: int, C: float = C_CONST.value) -> float:
     """The largest ``p`` that (E.4) allows: ``Rmin^2 / (C R^2 n)``."""
     return Rmin ** 2 / (C * R ** 2 * n)
+
+
+# ---------------------------------------------------------------------------------------------
+# ReLU (Sections E-G): the A.1 and A.2 events on one initialisation
+# ---------------------------------------------------------------------------------------------
+def relu_width_A2(n: int, delta: float = DELTA.value) -> int:
+    """Lemma A.2's sufficient width ``ceil(50 log(2n/delta))``."""
+    return int(math.ceil(50 * math.log(2 * n / delta)))
+
+
+def relu_dim_A1(m: int, n: int, delta: float = DELTA.value) -> int:
+    """The smallest ``d`` that :func:`conditions_A1` accepts (Lemma A.1's dimension condition)."""
+    return int(math.ceil(conditions_A1(0, m, n, delta).items[0].rhs))
+
+
+def events_A1_A2(data: Dataset, sigma0: float, W0, delta: float = DELTA.value) -> Conditions:
+    """The events of Lemmas A.1 and A.2 on one initialisation ``W0`` (``(2, m, d)``, index 0 the
+    class ``j = +1``), which Sections E-G assume together (probability >= 1 - 2 delta):
+    A.1 ``sigma0^2 d/2 <= ||w_{j,r}(0)||^2 <= 3 sigma0^2 d/2`` and ``|<w_{j,r}(0), x_i>| <=
+    sqrt(2 log(8mn/delta)) sigma0 Rmax``; A.2 ``0.4 m <= |S_i(0)| <= 0.6 m`` with ``S_i(0) = {r :
+    <w_{y_i,r}(0), x_i> >= 0}``. Each is a :class:`Condition` (``lhs >= rhs``) at its worst (j, r, i)."""
+    import numpy as np
+
+    W0 = np.asarray(W0, dtype=float)
+    m, d, n = W0.shape[1], W0.shape[2], data.n
+    sq = (W0 ** 2).sum(-1)
+    Z = W0 @ data.X.T  # (2, m, n)
+    ji = np.where(data.y > 0, 0, 1)
+    S0 = (Z[ji, :, np.arange(n)] >= 0).sum(-1)  # (n,)
+    bmax = math.sqrt(2 * math.log(8 * m * n / delta)) * sigma0 * data.Rmax
+    items = (
+        Condition("A.1 norm lower", "||w_{j,r}(0)||^2 >= sigma0^2 d / 2", float(sq.min()), sigma0 ** 2 * d / 2),
+        Condition("A.1 norm upper", "||w_{j,r}(0)||^2 <= 3 sigma0^2 d / 2", 1.5 * sigma0 ** 2 * d, float(sq.max())),
+        Condition("A.1 inner products", "|<w_{j,r}(0), x_i>| <= sqrt(2 log(8mn/delta)) sigma0 Rmax",
+                  bmax, float(np.abs(Z).max())),
+        Condition("A.2 lower", "|S_i(0)| >= 0.4 m", float(S0.min()), 0.4 * m),
+        Condition("A.2 upper", "|S_i(0)| <= 0.6 m", 0.6 * m, float(S0.max())),
+    )
+    return Conditions("Lemmas A.1 + A.2 (event)", items)
+
+
+def f2_beta_window(R: float) -> float:
+    """The largest ``beta`` for which Lemma F.2's T exists (DERIVED-CONSTANTS row i): some ``u > 0``
+    has ``u > beta (1 + e^(beta + u R^2))``. The left minus right side peaks where ``beta R^2
+    e^(beta + u R^2) = 1``, at the value ``(log(1/(beta R^2)) - 1 - beta - beta R^2)/R^2``; the window is
+    where that is positive (about 0.232 at R = 1; row i's 0.278/R^2 drops the beta terms)."""
+    from scipy.optimize import brentq
+
+    h = lambda b: math.log(1 / (b * R * R)) - 1 - b - b * R * R
+    return float(brentq(h, 1e-12, 1 / (R * R)))
+
+
+def max_sigma0_F2(data: Dataset, m: int, delta: float = DELTA.value) -> float:
+    """The largest ``sigma0`` whose A.1 bound on ``beta`` lies (with a 10% margin) inside Lemma F.2's
+    window :func:`f2_beta_window`: only there does the proof's T exist (C's init role for F.2,
+    ``C >= 3.6 k_d R^2``, DERIVED-CONSTANTS row m)."""
+    return 0.9 * f2_beta_window(data.R) / (math.sqrt(2 * math.log(8 * m * data.n / delta)) * data.Rmax)
+
+
+# ---------------------------------------------------------------------------------------------
+# ReLU: the constants of Lemma E.1's proof, and the data regime where they exist
+# ---------------------------------------------------------------------------------------------
+import numpy as np  # noqa: E402
+
+E1_C_E_GRID = np.linspace(0.02, 20.0, 1000)
+
+
+def relu_e1_constants(n: int, p: float, Rmin: float, R: float, beta_: float, cprime: float = 2.5) -> dict:
+    """Lemma E.1's constants from its proof (lines 6540-6605, DERIVED-CONSTANTS row h):
+    ``c2 = 1/(c'(1 + aE))``, ``c3 = c'/(1 - 2c' aE)`` ((E.21)), ``aE = pn/(c1 Rmin^2)``, and
+    ``c1 = min{ctE(C_E) R^-2, (c2/c3) log(1 + C_E e^-beta/(5R^2)) / log(1 + 1.2 C_E e^(2 beta))}``
+    ((E.12) for t <= T1 = C_E tau; H.4 on (E.22)/(E.23) at T1), with ``ctE(u) = 1/(1 + e^(beta +
+    u(1+q)))``, ``q = (n-1)p/Rmin^2``. ``c1`` is the largest fixed point (``aE`` depends on it; the map is
+    increasing, so iterating down from 1 finds it), maximised over ``C_E``. Returns
+    ``{c1, c2, c3, aE, C_E}``; all NaN when no fixed point has ``2 c' aE < 1`` (outside the proof's regime)."""
+    k = p * n / Rmin ** 2
+    q = (n - 1) * p / Rmin ** 2
+    CE = E1_C_E_GRID
+    t1 = 1.0 / (1.0 + np.exp(beta_ + CE * (1 + q))) / R ** 2
+    h4 = np.log1p(CE * math.exp(-beta_) / (5 * R ** 2)) / np.log1p(1.2 * CE * math.exp(2 * beta_))
+    c1 = np.ones_like(CE)
+    for _ in range(500):
+        with np.errstate(divide="ignore"):
+            aE = k / c1
+        ok = 2 * cprime * aE < 1
+        c2 = 1 / (cprime * (1 + aE))
+        c3 = np.where(ok, cprime / np.where(ok, 1 - 2 * cprime * aE, 1.0), np.inf)
+        new = np.where(ok, np.minimum(t1, c2 / c3 * h4), 0.0)
+        if np.allclose(new, c1, rtol=1e-13, atol=0):
+            c1 = new
+            break
+        c1 = new
+    b = int(np.argmax(c1))
+    if not c1[b] > 0:
+        return {"c1": math.nan, "c2": math.nan, "c3": math.nan, "aE": math.nan, "C_E": math.nan}
+    aE = k / c1[b]
+    return {"c1": float(c1[b]), "c2": 1 / (cprime * (1 + aE)), "c3": cprime / (1 - 2 * cprime * aE),
+            "aE": float(aE), "C_E": float(CE[b])}
+
+
+
+
+def relu_beta_max(m: int, n: int, delta: float = DELTA.value, C: float = C_CONST.value) -> float:
+    """A.1's bound on beta with sigma0 at (E.2)'s bound: ``sqrt(2 log(8mn/delta)/log(mn/delta))/C``."""
+    return math.sqrt(2 * math.log(8 * m * n / delta) / _log_mn_delta(m, n, delta)) / C
+
+
+def relu_k_max(n: int, R: float, beta_: float) -> float:
+    """The largest ``k = pn/Rmin^2`` for which :func:`relu_e1_constants` exist (Lemma E.1's proof has
+    a c1 with ``2c' aE < 1``; bisection to 1%). About 0.002 at R = 1, far below (E.4)'s ``1/(C R^2)``
+    = 0.05 with C = 20: the proof's data role needs C of about 500, not 20 (a finding)."""
+    lo, hi = 0.0, 1.0 / (C_CONST.value * R * R)
+    if math.isfinite(relu_e1_constants(n, hi / n, 1.0, R, beta_)["c1"]):
+        return hi
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        if math.isfinite(relu_e1_constants(n, mid / n, 1.0, R, beta_)["c1"]):
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 0.01 * hi:
+            break
+    return lo
+
+
+@functools.lru_cache(maxsize=4096)
+def _relu_k_max_grid(n: int, R100: int, beta1000: int) -> float:
+    return relu_k_max(n, R100 / 100, beta1000 / 1000)
+
+
+def max_p_relu_proof(Rmin: float, R: float, n: int, m: int, delta: float = DELTA.value) -> float:
+    """The largest ``p`` inside both (E.4) and Lemma E.1's proof regime (:func:`relu_k_max` at A.1's
+    largest beta), so that every derived constant of Sections E-G exists. ``k_max`` falls with R and
+    beta, so it is taken at R rounded up to 0.01 and beta up to 0.001 (cached)."""
+    k = _relu_k_max_grid(n, math.ceil(R * 100 - 1e-9), math.ceil(relu_beta_max(m, n, delta) * 1000))
+    return min(max_p_relu(Rmin, R, n), k * Rmin ** 2 / n)

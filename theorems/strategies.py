@@ -248,25 +248,139 @@ def leaky_problems(draw, n_range=(2, 8), m_range=(1, 16), gamma_range=(0.05, 0.9
 
 
 def relu_width_min(n: int) -> int:
+    """Theorem 4.3's width ``ceil(C log(n/delta))`` (about 60-106 for n = 2..32)."""
     return int(math.ceil(C.value * math.log(n / DELTA.value)))
 
 
+# Gram sign patterns for the ReLU data: off-diagonal entries uniform in [-p, p] (one pair at +-p), or
+# all of magnitude p with y_i y_k G_ik = -p ("adversarial": every cross term works against the
+# margin), = +p ("aligned"), or random signs.
+GRAM_PATTERNS = ("uniform", "adversarial", "aligned", "random_signs")
+
+
 @st.composite
-def relu_problems(draw, n_range=(2, 6), extra_m=(0, 24), horizon_tau=300.0, dense_tau=0.0,
-                  orthogonal: bool | None = None, eta_frac=(0.5, 1.0), n_log=40, both_classes=True,
-                  extra_d=(0, 24), min_per_class=1, sigma0_frac=SIGMA0_FRAC, limit=False):
-    """A :class:`sim.Problem` meeting Theorem 4.3's conditions (E.2)-(E.4): ReLU, ``m >= C log(n/delta)``.
-    Horizon ``horizon_tau * n m / (eta Rmin^2)`` steps (the unit of Lemma F.2's T), ``LIMIT_HORIZON_SCALE``
-    times more with ``limit``."""
-    data = draw(nearly_orthogonal_data(n_range, extra_d, p_max_fn=cond.max_p_relu, orthogonal=orthogonal,
-                                       both_classes=both_classes, min_per_class=min_per_class))
-    m = relu_width_min(data.n) + draw(st.integers(*extra_m), label="m - m_min")
-    eta = draw(st.floats(*eta_frac), label="eta / eta_max") * cond.eta_max(data, m)
-    sigma0 = draw(_sigma0_fraction(sigma0_frac), label="sigma0 / sigma0_max") * cond.sigma0_max(data, m)
+def relu_norms(draw, n: int, R_max: float):
+    """As :func:`norms`, with ``R = R_max`` (the corner where the R-dependent constants are smallest)
+    drawn as often as ``R = 1``."""
+    scale = draw(st.floats(0.5, 2.0), label="norm scale")
+    R = draw(st.one_of(st.just(1.0), st.just(R_max), st.floats(1.0, R_max)), label="R")
+    f = [draw(st.floats(1.0, R)) for _ in range(n)]
+    if n >= 2:
+        f[0], f[-1] = 1.0, R
+    return scale * np.asarray(f)
+
+
+def gram_pattern_data(norms_: np.ndarray, d: int, n_pos: int, p: float, pattern: str, seed: int) -> sim.Dataset:
+    """Points with Gram diagonal ``norms_^2`` and off-diagonal entries of the named pattern
+    (:data:`GRAM_PATTERNS`), realised as ``X = L Q^T`` (``L`` Cholesky, ``Q`` Haar orthonormal columns).
+    Needs ``(n - 1) p < Rmin^2`` (positive definite)."""
+    n = len(norms_)
+    if pattern == "uniform":
+        return sim.nearly_orthogonal(n, d, p=p, norms=norms_, n_pos=n_pos, seed=seed)
+    rng = np.random.default_rng(seed)
+    y = np.where(np.arange(n) < n_pos, 1.0, -1.0)
+    if pattern == "adversarial":
+        S = -np.outer(y, y)
+    elif pattern == "aligned":
+        S = np.outer(y, y)
+    else:
+        S = rng.choice((-1.0, 1.0), size=(n, n))
+        S = np.triu(S, 1) + np.triu(S, 1).T
+    G = p * S
+    np.fill_diagonal(G, norms_ ** 2)
+    L = np.linalg.cholesky(G)
+    Q, Rq = np.linalg.qr(rng.standard_normal((d, n)))
+    Q = Q * np.sign(np.diag(Rq))
+    return sim.Dataset(L @ Q.T, y, name=f"gram_{pattern}", info={"seed": seed, "p_requested": p})
+
+
+INIT_EVENT_TRIES = 2000
+
+
+def event_seed(data: sim.Dataset, m: int, sigma0: float, seed: int, tries: int = INIT_EVENT_TRIES):
+    """The first seed in ``seed, seed + 1, ...`` whose ``W(0)`` lies in the A.1 and A.2 events
+    (:func:`theorems.conditions.events_A1_A2`), or ``None`` after ``tries``. Conditioning on the event
+    is how the ReLU lemmas are stated: they hold on it (Sections E-G use both, w.p. >= 1 - 2 delta)."""
+    for k in range(tries):
+        s = (seed + k) % (2**31)
+        W0 = np.random.default_rng(s).standard_normal((2, m, data.d)) * sigma0
+        if cond.events_A1_A2(data, sigma0, W0).holds:
+            return s
+    return None
+
+
+def init_in_event(problem: sim.Problem, seed: int | None = None) -> "cond.Conditions":
+    """The A.1/A.2 event conditions of ``problem``'s init (``seed`` overrides its seed)."""
+    return cond.events_A1_A2(problem.data, problem.sigma0, problem.init_weights(seed))
+
+
+@st.composite
+def relu_problems(draw, n_range=(2, 32), extra_m=(0, 24), horizon_tau=300.0, dense_tau=0.0,
+                  orthogonal: bool | None = None, eta_frac=(0.2, 1.0), n_log=40, both_classes=True,
+                  extra_d=(0, 24), min_per_class=1, sigma0_frac=SIGMA0_FRAC, limit=False,
+                  R_max: float | None = None, events: bool = True, f2_window: bool = False,
+                  patterns=GRAM_PATTERNS, proof_regime: bool = True, max_steps: int | None = None):
+    """A :class:`sim.Problem` meeting Theorem 4.3's conditions (E.2)-(E.4): ReLU, ``m >= C log(n/delta)``
+    (from that width up to A.2's ``50 log(2n/delta)`` plus ``extra_m``), ``d >= C log(mn/delta)``
+    (Lemma A.1's dimension), ``R <= R_max_E``, ``p``, ``eta``, ``sigma0`` each a fraction in (0, 1] of
+    its bound (the bound itself drawn as a corner), off-diagonal Gram entries in one of
+    :data:`GRAM_PATTERNS`. With ``proof_regime`` (default) ``p`` is a fraction of the largest ``p`` for
+    which Lemma E.1's derived constants exist (:func:`theorems.conditions.max_p_relu_proof`, about 4%
+    of (E.4)'s bound with C = 20: the proof's data role needs C of about 500). ``max_steps`` caps the
+    horizon (the default run's time: p > 0 runs with n = 32 switch patterns and cost O(m n^2) a step).
+    With ``events`` (default) the init seed is the first one from the drawn seed
+    whose ``W(0)`` lies in the A.1 and A.2 events (where none does within the tries at the drawn
+    width, the width is raised to A.2's). ``f2_window`` caps sigma0 so that A.1's bound on beta lies in
+    Lemma F.2's window (:func:`theorems.conditions.max_sigma0_F2`). Horizon ``horizon_tau * n m /
+    (eta Rmin^2)`` steps (the unit of Lemma F.2's T), ``LIMIT_HORIZON_SCALE`` times more with ``limit``."""
+    from .constants import R_MAX_RELU
+
+    R_max = R_MAX_RELU.value if R_max is None else R_max
+    n = draw(st.one_of(st.just(n_range[1]), st.integers(*n_range)), label="n")
+    m_lo, m_a2 = relu_width_min(n), cond.relu_width_A2(n)
+    m = draw(st.one_of(st.just(m_lo), st.integers(m_lo, max(m_lo, m_a2) + extra_m[1])), label="m") \
+        if extra_m[1] > 0 else m_lo
+    a = draw(relu_norms(n, R_max))
+    n_pos = draw(labels_n_pos(n, both_classes, min_per_class))
+    dseed = draw(st.integers(0, 2**31 - 1), label="data seed")
+    ortho = draw(st.booleans(), label="orthogonal") if orthogonal is None else orthogonal
+
+    def make_data(m):
+        d = max(n, cond.relu_dim_A1(m, n)) + draw(st.integers(*extra_d), label="d - d_min")
+        if ortho:
+            return exactly_orthogonal(a, d, n_pos, dseed)
+        R = a.max() / a.min()
+        pmax = cond.max_p_relu_proof(a.min(), R, n, m) if proof_regime else cond.max_p_relu(a.min(), R, n)
+        frac = draw(st.one_of(st.just(1.0), st.floats(0.0, 1.0, exclude_min=True)), label="p / p_max")
+        pattern = draw(st.sampled_from(patterns), label="Gram pattern")
+        # keep a hair below the bound so round-off cannot cross it
+        return gram_pattern_data(a, d, n_pos, frac * pmax * (1 - 1e-6), pattern, dseed)
+
+    data = make_data(m)
+    e_frac = draw(_sigma0_fraction(eta_frac), label="eta / eta_max")
+    s_frac = draw(_sigma0_fraction(sigma0_frac), label="sigma0 / sigma0_max")
+    seed0 = draw(st.integers(0, 2**31 - 1), label="init seed")
+
+    def s0(data, m):
+        cap = cond.sigma0_max(data, m)
+        return s_frac * (min(cap, cond.max_sigma0_F2(data, m)) if f2_window else cap)
+
+    sigma0 = s0(data, m)
+    seed = seed0
+    if events:
+        seed = event_seed(data, m, sigma0, seed0)
+        if seed is None:  # too rare at this width: A.2's width makes the event likely (>= 1 - 2 delta)
+            m = max(m, m_a2)
+            data = make_data(m)
+            sigma0 = s0(data, m)
+            seed = event_seed(data, m, sigma0, seed0)
+            if seed is None:
+                raise RuntimeError(f"no init in the A.1/A.2 event within {INIT_EVENT_TRIES} seeds at m = {m}")
+    eta = e_frac * cond.eta_max(data, m)
     steps = _steps(data, m, eta, horizon_tau, data.Rmin, limit)
+    steps = steps if max_steps is None else min(steps, max_steps)
     return sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=steps, gamma=0.0, n_log=n_log,
-                       seed=draw(st.integers(0, 2**31 - 1), label="init seed"),
-                       extra_checkpoints=_dense(data, m, eta, dense_tau))
+                       seed=seed, extra_checkpoints=_dense(data, m, eta, dense_tau))
 
 
 def meets_conditions(problem: sim.Problem) -> "cond.Conditions":
@@ -343,14 +457,28 @@ def with_leaky(draw, base, gamma=(0.2, 0.9)):
 
 
 @st.composite
-def standard_basis_relu_problems(draw, n_range=(2, 8), extra_d=(0, 10), extra_m=(0, 24),
-                                 horizon_tau=2000.0, eta_frac=(0.5, 1.0), n_log=60, limit=False):
-    """Lemma F.3's setting: ``x_i = e_i`` in ``R^d``, the first half labelled +1, ReLU, with ``m``,
-    ``eta`` and ``sigma0`` inside Theorem 4.3's conditions. Horizon in units of ``nm/(eta Rmin^2)``."""
+def standard_basis_relu_problems(draw, n_range=(2, 32), extra_d=(0, 10), extra_m=(0, 24),
+                                 horizon_tau=2000.0, eta_frac=(0.2, 1.0), n_log=60, limit=False, events=True):
+    """Lemma F.3's setting: ``x_i = e_i`` in ``R^d`` (``d >= C log(mn/delta)``, Lemma A.1), the first
+    half labelled +1, ReLU, with ``m``, ``eta`` and ``sigma0`` inside Theorem 4.3's conditions and,
+    with ``events``, the init conditioned on the A.1 and A.2 events (as :func:`relu_problems`).
+    Horizon in units of ``nm/(eta Rmin^2)``."""
     n = draw(st.integers(*n_range), label="n")
-    data = sim.standard_basis(n, n + draw(st.integers(*extra_d), label="d - n"))
-    m = relu_width_min(n) + draw(st.integers(*extra_m), label="m - m_min")
-    eta = draw(st.floats(*eta_frac), label="eta / eta_max") * cond.eta_max(data, m)
-    sigma0 = draw(_sigma0_fraction(SIGMA0_FRAC), label="sigma0 / sigma0_max") * cond.sigma0_max(data, m)
+    m_lo, m_a2 = relu_width_min(n), cond.relu_width_A2(n)
+    m = draw(st.one_of(st.just(m_lo), st.integers(m_lo, m_a2 + extra_m[1])), label="m")
+    e_frac = draw(_sigma0_fraction(eta_frac), label="eta / eta_max")
+    s_frac = draw(_sigma0_fraction(SIGMA0_FRAC), label="sigma0 / sigma0_max")
+    seed = draw(st.integers(0, 2**31 - 1), label="init seed")
+    dd = draw(st.integers(*extra_d), label="d - d_min")
+    for mm in (m, max(m, m_a2)):
+        data = sim.standard_basis(n, max(n, cond.relu_dim_A1(mm, n)) + dd)
+        sigma0 = s_frac * cond.sigma0_max(data, mm)
+        s = event_seed(data, mm, sigma0, seed) if events else seed
+        if s is not None:
+            m, seed = mm, s
+            break
+    else:
+        raise RuntimeError(f"no init in the A.1/A.2 event within {INIT_EVENT_TRIES} seeds at m = {m}")
+    eta = e_frac * cond.eta_max(data, m)
     return sim.Problem(data, m=m, eta=eta, sigma0=sigma0, steps=_steps(data, m, eta, horizon_tau, data.Rmin, limit),
-                       gamma=0.0, n_log=n_log, seed=draw(st.integers(0, 2**31 - 1), label="init seed"))
+                       gamma=0.0, n_log=n_log, seed=seed)

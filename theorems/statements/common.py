@@ -169,3 +169,14 @@ def _list(a):
 
 def fmt(x: float) -> str:
     return f"{x:.4g}"
+
+
+def run_seeds(problem: sim.Problem, seeds) -> list:
+    """The runs of ``problem`` from the given init seeds (as :func:`run_inits`, for a chosen set of
+    seeds: batched on a GPU, the event engine one at a time on the CPU)."""
+    from sim.simulate import resolve_device
+
+    seeds = [int(s) for s in seeds]
+    if resolve_device(DEVICE["name"]) == "cuda":
+        return sim.simulate(problem, engine="batched", seeds=seeds, device="cuda")
+    return sim.simulate(problem, engine="event", seeds=seeds)

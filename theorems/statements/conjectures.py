@@ -144,3 +144,30 @@ def relu_pattern_freezes(problem) -> Evidence:
                     details=describe(problem),
                     series=[series("Activation-pattern changes between checkpoints", "t (steps)", "flips",
                                    [("flips", tr.steps[1:], flips)], logx=True)])
+
+
+# Q.4's finite-horizon form, declared before any run: on the last decade [T/10, T] of a horizon of
+# 3000 time units nm/(eta Rmin^2), the margins grow like log(1 + a t) with a T/10 of order 10^2
+# (Lemma F.2), so 1/t decay shows as a log-log slope of L_S within a few percent of -1.
+Q4_MIN_EXPONENT = 0.95
+
+
+@conjecture(
+    "Q.4", title="ReLU on orthogonal data: the loss decays like 1/t",
+    text="ReLU, mutually orthogonal data, Theorem 4.3's conditions: L_S(W(t)) = Theta(1/t), sharper than "
+         "the alpha Lemma G.1 proves (about 0.16 at p = 0; Theorem 4.3's check uses that alpha). "
+         "Finite-horizon form: the loss's log-log slope over the last decade is at most -0.95.",
+    strategy=S.relu_problems(orthogonal=True, horizon_tau=300.0, limit=True), markers=("relu",),
+    max_examples=10, source="Theorem 4.3 second bullet (observed rate); Lemmas F.2, G.1")
+def relu_loss_one_over_t(problem) -> Evidence:
+    tr = run(problem)
+    k0 = at_fraction(tr.steps, 0.1)
+    L, t = tr.loss, tr.steps.astype(float)
+    w = float(math.log(L[k0] / L[-1]) / math.log(t[-1] / t[k0]))
+    k = tr.steps >= 1
+    return Evidence(holds=w >= Q4_MIN_EXPONENT, witness=w, bound=Q4_MIN_EXPONENT, relation=">=",
+                    summary=f"loss decay exponent over [{int(t[k0])}, {int(t[-1])}] = {fmt(w)} (conjectured 1; "
+                            f"declared floor {Q4_MIN_EXPONENT})",
+                    details=describe(problem) | {"exponent": w},
+                    series=[series("Training loss (log-log)", "t (steps)", "L_S(W(t))",
+                                   [("loss", tr.steps[k], L[k])], logx=True, logy=True)])
