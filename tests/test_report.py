@@ -468,3 +468,25 @@ def test_each_statement_is_counted_once():
                                                      "control: none found", "control: counterexample found")}
     assert s["errata_confirmed"] == 1 and s["refuted"] == 1  # the conjecture; the erratum only once
     assert sum(statuses.values()) + s["errata_confirmed"] == s["run"]
+
+
+def test_merge_drops_records_of_a_control_that_no_longer_exists():
+    """A control removed from a statement is not carried into the merged report (it would keep the
+    statement marked 'kept' and stale forever); statements the suite does not define now, such
+    as a researcher's conjecture file not collected this time, are still carried."""
+    def rec(sid, role, control=None):
+        return {"nodeid": f"t::{sid}::{role}::{control}", "statement": sid, "role": role,
+                "control": control, "kind": "theorem", "examples": 3, "verdict": "holds" if role ==
+                "statement" else "counterexample found", "worst": None, "counterexample": None,
+                "elapsed": 0.1}
+
+    env = {"date": "2026-01-01T00:00:00+00:00", "git_commit": "abc", "source_hash": "s"}
+    previous = report.build_results([rec("X", "statement"), rec("X", "control", "gone"),
+                                     rec("X", "control", "kept"), rec("mine", "statement")], {}, env)
+    current = report.build_results([rec("X", "statement")], {}, env)
+    merged = report.merge_results(previous, current, {"X": ["kept"]})
+    by = {s["id"]: s for s in merged["statements"]}
+    assert sorted(str(r["control"]) for r in by["X"]["records"]) == ["None", "kept"]
+    assert "mine" in by and by["mine"]["carried"]
+    unchanged = report.merge_results(previous, current)  # without the catalogue: everything carried
+    assert len({s["id"]: s for s in unchanged["statements"]}["X"]["records"]) == 3

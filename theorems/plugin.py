@@ -298,7 +298,10 @@ class ReportCollector:
         results = self.build()
         previous = None if cfg.getoption("theorems_fresh_report", False) else self.previous(d)
         if previous is not None:
-            results = report.merge_results(previous, results)
+            from .catalogue import all_statements  # the controller of an xdist run collects nothing
+
+            results = report.merge_results(previous, results,
+                                           {st.id: st.controls for st in all_statements()})
         self.written = report.write_report(d, results)
         self.summary = results["summary"]
 

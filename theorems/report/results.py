@@ -328,7 +328,7 @@ def _record_key(rec: dict) -> tuple:
     return (rec.get("statement"), rec.get("role"), rec.get("control"))
 
 
-def merge_results(previous: dict, current: dict) -> dict:
+def merge_results(previous: dict, current: dict, controls: dict[str, Iterable[str]] | None = None) -> dict:
     """Results of a run that covered part of the suite, merged into the previous results.
 
     What ran now replaces what the previous results had for it (a record is identified by
@@ -336,8 +336,11 @@ def merge_results(previous: dict, current: dict) -> dict:
     with the date, commit and source hash it was obtained with (``obtained``), and ``stale`` when
     that code differs from this run's. The environment, the test outcomes and the experiments are
     this run's. Statements only the previous results know (a conjecture file not collected now)
-    are kept too."""
+    are kept too. ``controls`` maps each statement the suite defines now to its controls' names: a
+    previous control record of such a statement whose control no longer exists is dropped, not
+    carried (it would keep a removed control in the verdict, flagged stale forever)."""
     ran = {_record_key(r) for s in current["statements"] for r in s.get("records", [])}
+    controls = {k: set(v) for k, v in (controls or {}).items()}
     prev_env = previous.get("environment") or {}
     descs = {s["id"]: s.get("description") or {"id": s["id"]} for s in previous.get("statements", [])}
     descs.update({s["id"]: s.get("description") or {"id": s["id"]} for s in current["statements"]})
@@ -345,6 +348,9 @@ def merge_results(previous: dict, current: dict) -> dict:
     for s in previous.get("statements", []):
         for r in s.get("records", []):
             if _record_key(r) in ran:
+                continue
+            sid = r.get("statement")
+            if r.get("role") == "control" and sid in controls and r.get("control") not in controls[sid]:
                 continue
             r = dict(r)
             r.setdefault("obtained", provenance(prev_env))
