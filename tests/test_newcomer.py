@@ -61,3 +61,13 @@ def test_bare_pytest_collects_from_the_root():
     assert r.returncode == 0, tail
     assert not re.search(r"\d+ errors?", tail), tail
     assert re.search(r"\d+ tests? collected", tail), tail
+
+
+def test_an_uninstalled_checkout_stops_with_the_install_command(request):
+    """Collecting before installing stops with one line naming what is missing and the README's
+    install command (it was an INTERNALERROR traceback about threadpoolctl)."""
+    from tests.conftest import INSTALL, missing_requirements
+
+    assert missing_requirements(request.config) == []
+    assert missing_requirements(request.config, ("numpy", "no_such_module_xyz")) == ["no_such_module_xyz"]
+    assert INSTALL == _readme_setup_commands()[0]
