@@ -139,6 +139,30 @@ def _abs_sum(r, lo, hi):  # pragma: no cover - compiled
     return (s0 + s1) + (s2 + s3)
 
 
+@njit(cache=True, fastmath=False, inline="always")
+def _fold_balance(lowS, upS, bal, bal_att, attained):  # pragma: no cover - compiled
+    """Fold ``min_i lowS[j, i] / max_i' upS[j', i']`` into ``bal[j, j']`` (and ``bal_att`` when the
+    ratio was ``attained``, i.e. ``lowS`` and ``upS`` are one state's exact sums ``S``); a class
+    whose sums are all 0 leaves the entry as it was."""
+    n = lowS.shape[1]
+    for j in range(2):
+        smin = math.inf
+        for i in range(n):
+            if lowS[j, i] < smin:
+                smin = lowS[j, i]
+        for jj in range(2):
+            smax = 0.0
+            for i in range(n):
+                if upS[jj, i] > smax:
+                    smax = upS[jj, i]
+            if smax > 0.0:
+                q = smin / smax
+                if q < bal[j, jj]:
+                    bal[j, jj] = q
+                if attained and q < bal_att[j, jj]:
+                    bal_att[j, jj] = q
+
+
 @njit(cache=True, fastmath=False)
 def observe(t, Zt, rhot, S0, want, pat, minpre, minpre_att, bal, bal_att, lastwrong, nsw, lastsw,
             S):  # pragma: no cover - compiled
@@ -178,22 +202,7 @@ def observe(t, Zt, rhot, S0, want, pat, minpre, minpre_att, bal, bal_att, lastwr
             minpre_att[i] = lo
         S[0, i] = s0
         S[1, i] = s1
-    for j in range(2):
-        smin = math.inf
-        for i in range(n):
-            if S[j, i] < smin:
-                smin = S[j, i]
-        for jj in range(2):
-            smax = 0.0
-            for i in range(n):
-                if S[jj, i] > smax:
-                    smax = S[jj, i]
-            if smax > 0.0:
-                q = smin / smax
-                if q < bal[j, jj]:
-                    bal[j, jj] = q
-                if q < bal_att[j, jj]:
-                    bal_att[j, jj] = q
+    _fold_balance(S, S, bal, bal_att, True)
 
 
 @njit(cache=True, fastmath=False)
@@ -250,20 +259,7 @@ def window(T0, J, Z_T0, rho_T0, D, G, A, sqnorm, S0, want, pat, minpre, minpre_a
         lowS[1, i] = l1
         upS[0, i] = max(S[0, i], e0)
         upS[1, i] = max(S[1, i], e1)
-    for j in range(2):
-        smin = math.inf
-        for i in range(n):
-            if lowS[j, i] < smin:
-                smin = lowS[j, i]
-        for jj in range(2):
-            smax = 0.0
-            for i in range(n):
-                if upS[jj, i] > smax:
-                    smax = upS[jj, i]
-            if smax > 0.0:
-                q = smin / smax
-                if q < bal[j, jj]:
-                    bal[j, jj] = q
+    _fold_balance(lowS, upS, bal, bal, False)
 
 
 def to_trajectory_layout(state: dict, m: int, steps: int) -> dict:

@@ -395,14 +395,25 @@ def heatmap_png(summary: dict, theorem: str, spec: Spec) -> bytes:
             if c["map"] == "1d" and c["theorem"] == theorem and c["statement"] == sid and c["fraction"] is not None:
                 grid[hyps.index(c["hypothesis"]), fac.index(c["factor"])] = c["fraction"]
                 label[(hyps.index(c["hypothesis"]), fac.index(c["factor"]))] = f"{c['holding']}/{c['run']}"
-        ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=1, aspect="auto")
-        for (i, j), v in np.ndenumerate(grid):
-            ax.text(j, i, label.get((i, j), "n/a"), ha="center", va="center", fontsize=7)
+        _cells(ax, grid, label, cmap, aspect="auto")
         ax.set_xticks(range(len(fac)), [str(f) for f in fac], fontsize=7)
         ax.set_yticks(range(len(hyps)), hyps, fontsize=8)
         ax.set_title(sid, fontsize=9)
         ax.set_xlabel("factor", fontsize=7)
     fig.suptitle(f"Theorem {theorem}: examples holding / examples run (colour: the fraction)", fontsize=9)
+    return _png(fig)
+
+
+def _cells(ax, grid, label, cmap, **imshow):
+    """The fraction holding as colour (grey where nothing ran), each cell labelled holding / run."""
+    ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=1, **imshow)
+    for (i, j), _ in np.ndenumerate(grid):
+        ax.text(j, i, label.get((i, j), "n/a"), ha="center", va="center", fontsize=7)
+
+
+def _png(fig) -> bytes:
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
@@ -426,19 +437,13 @@ def heatmap2d_png(summary: dict, spec: Spec) -> bytes:
             label[ij] = f"{c['holding']}/{c['run']}"
     fig, ax = plt.subplots(figsize=(1.5 + 0.5 * len(fac), 1.2 + 0.45 * len(fac)))
     cmap = plt.get_cmap("RdYlGn").with_extremes(bad="#dddddd")
-    ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=1, origin="lower")
-    for (i, j), v in np.ndenumerate(grid):
-        ax.text(j, i, label.get((i, j), "n/a"), ha="center", va="center", fontsize=7)
+    _cells(ax, grid, label, cmap, origin="lower")
     ax.set_xticks(range(len(fac)), [str(f) for f in fac], fontsize=7)
     ax.set_yticks(range(len(fac)), [str(f) for f in fac], fontsize=7)
     ax.set_xlabel("p / p_max (B.4)", fontsize=8)
     ax.set_ylabel("sigma0 / sigma0_max (B.2)", fontsize=8)
     ax.set_title(f"Lemma {MAP2D_STATEMENT}: holding / run", fontsize=9)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    return buf.getvalue()
+    return _png(fig)
 
 
 def findings(summary: dict) -> list[str]:
