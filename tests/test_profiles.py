@@ -60,3 +60,20 @@ def test_same_examples_and_verdict_on_every_run(restore_profile):
     assert a["examples"] == b["examples"]
     assert a["worst"]["witness"] == b["worst"]["witness"]
     assert a["worst"]["details"] == b["worst"]["details"]
+
+
+def test_profiles_do_not_inherit_hypothesis_ci_profile():
+    """Under a CI variable Hypothesis activates its own ``ci`` profile (derandomized, no database)
+    before our profiles are registered; ``search`` and ``thorough`` must stay random with a
+    database there too (CI failed on exactly this: stop 14)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from hypothesis import settings; import theorems.profiles; "
+            "s = settings.get_profile('search'); t = settings.get_profile('thorough'); "
+            "print(s.derandomize, s.database is None, t.derandomize, t.database is None)")
+    env = dict(os.environ, CI="true")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False", "False", "False"], out

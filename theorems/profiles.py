@@ -27,13 +27,19 @@ from hypothesis import HealthCheck, settings
 _SUPPRESS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture,
              HealthCheck.filter_too_much, HealthCheck.differing_executors]
 
-settings.register_profile("ci", max_examples=30, deadline=None, suppress_health_check=_SUPPRESS,
+# Every profile inherits from Hypothesis's pristine "default" profile, not from whatever is active
+# at import: under a CI variable (CI, GITHUB_ACTIONS, ...) Hypothesis activates its own "ci"
+# profile (derandomize=True, database=None) first, and a profile registered without a parent would
+# silently inherit both (``search`` and ``thorough`` became derandomized on the CI machine).
+_BASE = settings.get_profile("default")
+
+settings.register_profile("ci", _BASE, max_examples=30, deadline=None, suppress_health_check=_SUPPRESS,
                           print_blob=True, derandomize=True)
-settings.register_profile("search", max_examples=30, deadline=None, suppress_health_check=_SUPPRESS,
+settings.register_profile("search", _BASE, max_examples=30, deadline=None, suppress_health_check=_SUPPRESS,
                           print_blob=True)
-settings.register_profile("thorough", max_examples=100, deadline=None,
+settings.register_profile("thorough", _BASE, max_examples=100, deadline=None,
                           suppress_health_check=_SUPPRESS, print_blob=True)
-settings.register_profile("dev", max_examples=3, deadline=None, suppress_health_check=_SUPPRESS,
+settings.register_profile("dev", _BASE, max_examples=3, deadline=None, suppress_health_check=_SUPPRESS,
                           print_blob=True, derandomize=True)
 
 # horizon multiplier per profile: strategies scale their number of steps by it
