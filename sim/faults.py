@@ -36,6 +36,8 @@ class Fault:
     ``eta/n``. ``init_variance_squared``: ``W(0)`` entries have variance ``sigma0^4`` instead of
     ``sigma0^2``. ``gram_eps``: the pre-activation update uses ``G + gram_eps * Rmin^2 E`` (``E`` a fixed
     symmetric +-1 matrix with zero diagonal) instead of ``G = X X^T``, so ``Z`` drifts from ``W X^T``.
+    ``identical_neurons``: every neuron of a class starts from the same row (one draw broadcast over r).
+    ``drop_last``: the gradient leaves out the last training point's term (a loop bound off by one).
     ``needs_leaky``: the fault changes nothing when ``gamma = 0`` (ReLU), so ReLU statements are excused.
     """
 
@@ -48,6 +50,8 @@ class Fault:
     step_per_m: bool = False
     init_variance_squared: bool = False
     gram_eps: float = 0.0
+    drop_last: bool = False
+    identical_neurons: bool = False
     needs_leaky: bool = False
     calls: list = field(default_factory=list, compare=False, repr=False)
 
@@ -64,6 +68,16 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
           equivalent="an exact run with sigma0 -> sigma0^2", init_variance_squared=True),
     Fault("gram_perturbed", "pre-activations updated with G + 0.05 Rmin^2 E (E: fixed symmetric +-1, zero diagonal)",
           gram_eps=0.05),
+    # four classic implementation bugs, added because the faults above left 13 statements unable
+    # to fail (their one-sided conclusions survive every perturbation that is still descent on all
+    # points with the right derivative); each is one wrong sign, index or branch in a real backward pass
+    Fault("gradient_ascent", "the sign of l' flipped: every step climbs the loss", lprime=-1.0),
+    Fault("last_point_dropped", "the gradient leaves out the last training point (a loop bound off by one)",
+          drop_last=True),
+    Fault("leaky_backward_as_relu", "sigma'(z < 0) = 0 in the gradient (ReLU's backward pass on a leaky forward pass)",
+          dsigma_neg=0.0, needs_leaky=True),
+    Fault("init_identical_neurons", "every neuron of a class starts from the same row (one draw broadcast over the m neurons)",
+          identical_neurons=True),
 )}
 
 _ACTIVE: contextvars.ContextVar = contextvars.ContextVar("sim_fault", default=None)

@@ -20,10 +20,11 @@ from ..trajectory import Trajectory
 
 @njit(cache=True, fastmath=False)
 def _advance_faulty(Zt, rhot, G, y, sqnorm, gamma, eta, perm, bs, t0, t1, dneg, lscale, out, stepm,
-                    S0, want, pat, minpre, minpre_att, bal, bal_att, lastwrong, nsw, lastsw,
+                    drop, S0, want, pat, minpre, minpre_att, bal, bal_att, lastwrong, nsw, lastsw,
                     S):  # pragma: no cover - compiled
     """:func:`sim.engines.fast._advance` with ``sigma'(z<0) = dneg gamma``, ``l' -> lscale l'``, second
-    layer ``out / m`` and step ``stepm * eta / (B m)``; ``G`` is whatever Gram matrix the fault uses."""
+    layer ``out / m`` and step ``stepm * eta / (B m)``; ``G`` is whatever Gram matrix the fault uses;
+    the gradient term of point ``drop`` is left out (``-1``: none)."""
     n, m2 = Zt.shape
     m = m2 // 2
     bs = min(bs, n)
@@ -51,6 +52,8 @@ def _advance_faulty(Zt, rhot, G, y, sqnorm, gamma, eta, perm, bs, t0, t1, dneg, 
             yi = y[i]
             lprime = -lscale / (1.0 + math.exp(yi * f))
             c = -scale * out * lprime * yi
+            if i == drop:
+                c = 0.0
             s = sqnorm[i]
             for a in range(m2):
                 d = (c if a < m else -c) * (1.0 if z[a] >= 0.0 else gneg)
@@ -85,9 +88,13 @@ def equivalent_problem(problem: Problem, fault):
     homogeneous), so faulty GD on ``W`` with step ``eta_f`` is exact GD on ``W' = c W`` with step
     ``eta_f c^2``; ``l'`` scaled by ``s`` and the step ``eta/n`` scale ``eta_f`` by ``s`` and ``m``; the
     init of variance ``sigma0^4`` is the init with ``sigma0 -> sigma0^2``, and ``W'(0) = c W(0)``.
-    ``sigma'(z < 0)`` changed in the gradient only and a perturbed Gram matrix have no such
-    equivalent (they are not gradient descent on any network of this family)."""
-    if fault.dsigma_neg != 1.0 or fault.gram_eps:
+    ``sigma'(z < 0)`` changed in the gradient only, a perturbed Gram matrix and a dropped point have
+    no such equivalent (they are not gradient descent on any network of this family), an init with
+    identical neurons is not an init of any problem here, nor has a
+    sign-flipped ``l'`` (ascent: the equivalent step would be negative, outside every engine's
+    contract)."""
+    if (fault.dsigma_neg != 1.0 or fault.gram_eps or fault.drop_last or fault.lprime <= 0
+            or fault.identical_neurons):
         return None
     c = float(fault.second_layer)
     eta = problem.eta * fault.lprime * (problem.m if fault.step_per_m else 1) * c * c
@@ -118,6 +125,8 @@ def run(problem: Problem, seed: int | None, fault, progress=None) -> Trajectory:
     W0 = problem.init_weights(seed)
     if fault.init_variance_squared:
         W0 = W0 * problem.sigma0  # entries N(0, sigma0^4)
+    if fault.identical_neurons:
+        W0 = np.repeat(W0[:, :1], m, axis=1)
     Zt = np.ascontiguousarray((W0 @ data.X.T).reshape(2 * m, n).T)
     rhot = np.zeros_like(Zt)
     G = np.array(data.gram, dtype=np.float64)
@@ -136,7 +145,8 @@ def run(problem: Problem, seed: int | None, fault, progress=None) -> Trajectory:
     for k, c in enumerate(ck):
         _advance_faulty(Zt, rhot, G, y, sq, float(problem.gamma), float(problem.eta), perm, int(bs), t, int(c),
                         float(fault.dsigma_neg), float(fault.lprime), float(fault.second_layer),
-                        float(m if fault.step_per_m else 1), *running.args(rs))
+                        float(m if fault.step_per_m else 1), n - 1 if fault.drop_last else -1,
+                        *running.args(rs))
         t = int(c)
         rhos[k] = rhot.T.reshape(2, m, n)
         Zs[k] = Zt.T.reshape(2, m, n)
@@ -161,6 +171,8 @@ def run_reference(problem: Problem, seed: int | None, fault, progress=None) -> T
     W0 = problem.init_weights(seed)
     if fault.init_variance_squared:
         W0 = W0 * problem.sigma0
+    if fault.identical_neurons:
+        W0 = np.repeat(W0[:, :1], m, axis=1)
     Xg = X
     if fault.gram_eps:
         Xg = X + fault.gram_eps * data.Rmin ** 2 * perturbation(n) @ np.linalg.pinv(data.gram) @ X
@@ -191,6 +203,8 @@ def run_reference(problem: Problem, seed: int | None, fault, progress=None) -> T
         f = fault.second_layer * (s[0] - s[1]) / m
         lp = -fault.lprime / (1.0 + np.exp(y[idx] * f))
         dsig = np.where(Zb >= 0, 1.0, gneg)
+        if fault.drop_last:
+            lp = np.where(idx == n - 1, 0.0, lp)
         dC = -(stepm * problem.eta / (len(idx) * m)) * fault.second_layer * lp * y[idx] * jsign * dsig
         W = W + dC @ Xg[idx]
     rho, resid = zip(*(rho_from_weights(Wk, W0, X, return_residual=True) for Wk in Ws))

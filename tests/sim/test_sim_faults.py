@@ -140,7 +140,7 @@ def test_equivalent_problem_is_the_faulty_kernel(name):
     perm, bs = pr.batch_schedule()
     faulty._advance_faulty(Zt, rhot, np.ascontiguousarray(pr.data.gram), np.ascontiguousarray(pr.data.y), pr.data.norms ** 2,
                            pr.gamma, pr.eta, np.ascontiguousarray(perm), bs, 0, pr.steps, f.dsigma_neg, f.lprime,
-                           f.second_layer, float(pr.m if f.step_per_m else 1), *sim.running.args(rs))
+                           f.second_layer, float(pr.m if f.step_per_m else 1), -1, *sim.running.args(rs))
     np.testing.assert_allclose(fast_path.preactivation[-1], Zt.T.reshape(2, pr.m, pr.n), rtol=1e-9, atol=1e-13)
     np.testing.assert_allclose(fast_path.rho[-1], rhot.T.reshape(2, pr.m, pr.n), rtol=1e-9, atol=1e-13)
     np.testing.assert_allclose(fast_path.W0, W0, rtol=1e-14)

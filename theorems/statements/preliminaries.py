@@ -28,8 +28,12 @@ class InitExperiment:
     inits: int = INITS
 
     def weights(self) -> np.ndarray:
-        p = self.problem
-        return np.stack([p.init_weights(p.seed + k) for k in range(self.inits)])  # (N, 2, m, d)
+        """``W(0)`` of each init as the simulator starts from it: zero-step runs of
+        :func:`sim.simulate` (the same arrays as ``Problem.init_weights``, tested), so a simulator
+        fault in the initialisation reaches Lemmas A.1 and A.2 (their power)."""
+        p = self.problem.replace(steps=0)
+        trs = sim.simulate(p, engine="fast", seeds=range(p.seed, p.seed + self.inits))
+        return np.stack([tr.W0 for tr in trs])  # (N, 2, m, d)
 
 
 @st.composite
