@@ -73,7 +73,7 @@ def _b2_strategy(**kw):
     # coefficients lag far behind the others' (as B.1's control)
     controls={"large_sigma0": S.with_large_sigma0(_b2_strategy(m_range=(1, 3), n_range=(2, 8)),
                                                   factor=(500.0, 5000.0))},
-    source="Lemma B.2 (Appendix B)", max_examples=20)
+    source="Lemma B.2 (Appendix B)")
 def check_B2(problem) -> Evidence:
     """Witness: :func:`b2_witness` at every step ``1 <= t <= T1*`` (checkpoints at every step there);
     holds iff ``>= c2 = c~(C') R^-2`` (:func:`theorems.constants.b2_c2`) with ``C' = T1*/tau``."""
@@ -180,6 +180,23 @@ def _b3_strategy(**kw):
     return S.leaky_problems(horizon_tau=400.0, limit=True, **kw)
 
 
+@dataclass(frozen=True)
+class OnePart:
+    """A control input for Lemma B.3: ``problem``, judged on the one part ``part`` of
+    :data:`B3_PARTS` (so each control shows that this part alone can fail)."""
+    problem: sim.Problem
+    part: str
+
+
+@st.composite
+def only_part(draw, base, part: str):
+    """``base``'s problems as :class:`OnePart` inputs judged on ``part`` alone."""
+    return OnePart(draw(base), part)
+
+
+_B3_LARGE_SIGMA0 = S.with_large_sigma0(_b3_strategy(m_range=(1, 3), n_range=(2, 8)), factor=(500.0, 5000.0))
+
+
 @statement(
     "B.3", kind="lemma", title="Balance and log rates after T1",
     text="For t >= T1: (B.15) sum_r |rho_{j,r,i}(t)| >= c3 gamma^2 sum_r |rho_{j',r,i'}(t)|; and "
@@ -190,25 +207,28 @@ def _b3_strategy(**kw):
          "X = eta ||x_i||^2 t/(nm) (the proof's constants; the printed statement has c6^-1 and drops e^eps).",
     strategy=_b3_strategy(),
     hypotheses=LEAKY_HYPS, constants=(C, DELTA, C3_B3, B3_RATE_CONSTANTS), markers=("leaky", "statement"),
-    controls={
-        # (B.15) and U+: a large init gives some point a large negative margin (|l'| ~ 1 while the
-        # constants assume beta at most the hypotheses' largest)
-        "large_sigma0": S.with_large_sigma0(_b3_strategy(m_range=(1, 3), n_range=(2, 8)), factor=(500.0, 5000.0)),
-        # the lower rates: on correlated data the other points push each margin up, so a point's own
-        # coefficients grow more slowly than the (capped) cross-term ratio a allows
-        "correlated": S.with_correlated_data(_b3_strategy(n_range=(2, 6))),
-    },
-    source="Lemma B.3 (Appendix B), with the constants of its proof ((B.31)-(B.34))", max_examples=15)
-def check_B3(problem) -> Evidence:
+    # one control per part, each judged on that part alone (OnePart): a large init gives some point a
+    # large negative margin (|l'| ~ 1, and very unequal |l'| across points) while the constants
+    # assume beta at most the hypotheses' largest; on correlated data the other points' updates
+    # move each margin, which the capped cross-term ratio a does not allow for
+    controls={"B15_large_sigma0": only_part(_B3_LARGE_SIGMA0, "(B.15)"),
+              "Uplus_correlated": only_part(S.with_correlated_data(_b3_strategy(n_range=(2, 6))), "U+"),
+              "Uminus_large_sigma0": only_part(_B3_LARGE_SIGMA0, "U-"),
+              "Lplus_large_sigma0": only_part(_B3_LARGE_SIGMA0, "L+"),
+              "Lminus_large_sigma0": only_part(_B3_LARGE_SIGMA0, "L-")},
+    source="Lemma B.3 (Appendix B), with the constants of its proof ((B.31)-(B.34))")
+def check_B3(example) -> Evidence:
     """Witness: the worst of :func:`b3_parts` (each ``<= 1`` iff its part holds) over the checkpoints
-    ``t >= T1*``; holds iff ``<= 1``. The summary names the worst part and gives every part's value."""
+    ``t >= T1*``; holds iff ``<= 1``. The summary names the worst part and gives every part's value.
+    A control's :class:`OnePart` input is judged on its one part."""
+    problem, only = (example.problem, example.part) if isinstance(example, OnePart) else (example, None)
     tr = run(problem)
     rg = regime(problem)
     parts, f = b3_evaluate(tr, rg)
-    name, w = worst_part(parts)
+    name, w = (only, parts[only]) if only else worst_part(parts)
     return Evidence(
         holds=w <= 1.0, witness=w, bound=1.0, relation="<=",
-        summary=f"worst part {name}: {fmt(w)} (<= 1 holds); parts: "
+        summary=(f"part {name} alone (control): " if only else f"worst part {name}: ") + f"{fmt(w)} (<= 1 holds); parts: "
                 + ", ".join(f"{k} {fmt(v)}" for k, v in parts.items())
                 + f" (T1* = {f['T1']}, c3 = {fmt(f['c3'])}, a = {fmt(f['a'])}, horizon {problem.steps})"
                 + _regime_note(rg),
@@ -230,7 +250,7 @@ def _b3p_strategy(**kw):
          "X = eta ||x_i||^2 t/(nm), as the statement prints them; the proof gives (2 c6)^-1.",
     strategy=_b3p_strategy(),
     hypotheses=LEAKY_HYPS, constants=(C, DELTA, C3_B3, B3_PRINTED), markers=("leaky", "erratum"),
-    source="Lemma B.3 (Appendix B, lines 467-468), as printed", max_examples=15)
+    source="Lemma B.3 (Appendix B, lines 467-468), as printed")
 def check_B3_printed(problem) -> Evidence:
     """Witness: the worse of the two printed lower rates as in :func:`b3_parts` (``max L/P``,
     ``max L/U`` with ``c6^-1``) over ``t >= T1*``; the printed lemma claims ``<= 1``."""
@@ -305,7 +325,7 @@ def with_smaller_slope(draw, base, factor=(0.02, 0.3)):
     constants=(C, DELTA, C_B4), markers=("leaky", "statement"),
     controls={"smaller_slope": with_smaller_slope(_b4_strategy(m_range=(2, 8), n_range=(2, 8),
                                                                gamma_range=(0.5, 0.95)))},
-    source="Lemma B.4 (Appendix B)", max_examples=20)
+    source="Lemma B.4 (Appendix B)")
 def check_B4(example) -> Evidence:
     """At every step ``t`` of the horizon (every step a checkpoint): :func:`b4_witness`. The proof
     needs nothing about c1, so the check is the implication for every c: ``min|rho|/(gamma^4
@@ -372,7 +392,7 @@ def _d2_strategy(**kw):
     strategy=_d2_strategy(),
     hypotheses=LEAKY_HYPS, constants=(C, DELTA, D2_KAPPA), markers=("leaky", "statement"),
     controls={"large_sigma0": S.with_large_sigma0(_d2_strategy(n_range=(2, 6)), factor=(500.0, 5000.0))},
-    source="Lemma D.2 (Appendix D), (D.6); Theorem 4.1 third bullet", max_examples=15)
+    source="Lemma D.2 (Appendix D), (D.6); Theorem 4.1 third bullet")
 def check_D2(problem) -> Evidence:
     """Witness: :func:`d2_witness`, ``max_{t >= T1*} L_S(W(t)) / bound(t)`` over the checkpoints;
     holds iff ``<= 1``."""
