@@ -392,3 +392,18 @@ def d2_bound(t, T1: int, tau: float, beta: float, gamma: float, a1: float, eta: 
     dt = np.maximum(np.asarray(t, dtype=float) - T1, 0.0)
     alpha = (1 - a1) / (1 + a1)
     return math.exp((1 + gamma) * beta) * np.mean((1 + c[None, :] * dt[:, None]) ** (-alpha), axis=1)
+C2_B2_SHARP = Constant(
+    "c2 sharp(example)", 1.0,
+    "Lemma B.2 with both of the proof's early-phase bounds on |l'| (lines 1790-1856): |y_i f| <= "
+    "(1+gamma)(beta + C'(1+q)) bounds |l'_i| from below by c~(C') (the proof's use) and, the same way, "
+    "from above by 1 - c~(C') (the proof's (B.14) uses |l'| <= 1). So |rho_{j,r,i}(t)| >= c~ gamma eta "
+    "Rmin^2 t/(nm) and |rho_{j',r',i'}(t)| <= (1 - c~) eta Rmax^2 t/(nm): c2 = c~/(1 - c~) R^-2 (1 in the "
+    "limit). Declared after B.2's first run showed the proof's c2 = c~ R^-2 leaves a factor of about 2 "
+    "(|l'| ~ 1/2 early), so that check could catch no simulator fault; derived from the same lines, "
+    "not fitted to data")
+
+
+def b2_c2_sharp(beta: float, gamma: float, R: float, q: float, C_prime: float) -> float:
+    """Lemma B.2's ``c2 = c~(C') / (1 - c~(C')) R^-2`` (:data:`C2_B2_SHARP`)."""
+    c = float(early_floor(C_prime, beta, gamma, q))
+    return c / (1 - c) / R ** 2

@@ -21,8 +21,8 @@ import sim
 
 from .. import conditions as cond
 from .. import strategies as S
-from ..constants import (B3_PRINTED, B3_RATE_CONSTANTS, C2_B2, C3_B3, C_B4, D2_KAPPA, C, DELTA,
-                         T1_star, b2_c2, b3_cross, b3_rates, d2_bound)
+from ..constants import (B3_PRINTED, B3_RATE_CONSTANTS, C2_B2, C2_B2_SHARP, C3_B3, C_B4, D2_KAPPA, C, DELTA,
+                         T1_star, b2_c2, b2_c2_sharp, b3_cross, b3_rates, d2_bound)
 from ..registry import Evidence, statement
 from .common import describe, fmt, other, own, run, series
 from .leaky import LEAKY_HYPS, N_MAX, _regime_note, balance_ratio_of, regime, regime_facts
@@ -93,6 +93,32 @@ def check_B2(problem) -> Evidence:
         series=[series("Per-neuron ratio over the early phase", "t (steps)", "min|rho| / (gamma max|rho|)",
                        [("ratio", tr.steps[k], neuron_ratio_of(tr.rho[k]) / problem.gamma),
                         ("c2", tr.steps[k], np.full(int(k.sum()), c2))])])
+
+
+@statement(
+    "B.2(sharp)", kind="lemma", title="Per-neuron balance in the early phase, with both |l'| bounds",
+    text="For 0 <= t <= T1 = C' n m/(eta Rmax^2): |rho_{j,r,i}(t)| >= c2 gamma |rho_{j',r',i'}(t)| with "
+         "c2 = c~(C')/(1 - c~(C')) Rmin^2/Rmax^2: Lemma B.2's proof with its (B.14) using |l'| <= 1 - c~ "
+         "(the same bound on |y_i f| that gives |l'| >= c~) instead of |l'| <= 1.",
+    strategy=_b2_strategy(),
+    hypotheses=LEAKY_HYPS, constants=(C, DELTA, C2_B2_SHARP), markers=("leaky", "statement"),
+    controls={"large_sigma0": S.with_large_sigma0(_b2_strategy(m_range=(1, 3), n_range=(2, 8)),
+                                                  factor=(500.0, 5000.0))},
+    source="Lemma B.2 (Appendix B), lines 1790-1856, sharpened within its own argument")
+def check_B2_sharp(problem) -> Evidence:
+    """As :func:`check_B2`, against ``c2 = c~/(1 - c~) R^-2`` (:func:`theorems.constants.b2_c2_sharp`)."""
+    tr = run(problem)
+    rg = regime(problem)
+    T1 = min(T1_star(rg, problem.tau), problem.steps)
+    c2 = b2_c2_sharp(rg.beta, problem.gamma, problem.data.R, rg.q, T1 / problem.tau)
+    w, t_at = b2_witness(tr.steps, tr.rho, problem.gamma, T1)
+    return Evidence(
+        holds=w >= c2, witness=w, bound=c2, relation=">=",
+        summary=f"min_(t <= T1*) min|rho| / (gamma max|rho|) = {fmt(w)} at t = {t_at} of T1* = {T1} steps "
+                f"(every step checked; c2 = c~/(1 - c~) R^-2 = {fmt(c2)} at C' = {fmt(T1 / problem.tau)}; "
+                f"witness / c2 = {fmt(w / c2)})" + _regime_note(rg),
+        details=describe(problem) | {"t_of_min": t_at, "T1": T1, "c2": c2, "witness_over_bound": w / c2}
+        | regime_facts(rg, problem.tau, problem))
 
 
 # ---------------------------------------------------------------------------------------------
