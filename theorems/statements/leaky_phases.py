@@ -1,6 +1,7 @@
-"""Leaky ReLU, the two phases of Lemma B.1's proof and what follows from them: Lemmas B.2 (t <= T1),
-B.3 (t >= T1: balance and the four log rates; also as printed, a candidate erratum), B.4 (per-neuron
-balance from (B.8)) and Lemma D.2's explicit loss bound.
+"""Leaky ReLU, the two phases of Lemma B.1's proof and what follows from them: Lemmas B.2
+(t <= T1; also B.2(sharp), the same argument with its upper bound |l'| <= 1 - c~ kept), B.3
+(t >= T1: balance and the four log rates; also as printed, an erratum the search confirms), B.4
+(per-neuron balance from (B.8)) and Lemma D.2's explicit loss bound.
 
 Every bound is the proof's own, evaluated on the example (its beta, gamma, R, q, p, eta, n, m), with
 the proofs' T1 = T1* = floor(u* tau) + 1 (B.5's sharpest T1, DERIVED-CONSTANTS row b) and C' = T1*/tau;
@@ -254,7 +255,8 @@ def check_B3(example) -> Evidence:
     name, w = (only, parts[only]) if only else worst_part(parts)
     return Evidence(
         holds=w <= 1.0, witness=w, bound=1.0, relation="<=",
-        summary=(f"part {name} alone (control): " if only else f"worst part {name}: ") + f"{fmt(w)} (<= 1 holds); parts: "
+        summary=(f"part {name} alone (control): " if only else f"worst part {name}: ")
+                + f"{fmt(w)} (<= 1 holds); parts: "
                 + ", ".join(f"{k} {fmt(v)}" for k, v in parts.items())
                 + f" (T1* = {f['T1']}, c3 = {fmt(f['c3'])}, a = {fmt(f['a'])}, horizon {problem.steps})"
                 + _regime_note(rg),
