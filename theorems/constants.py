@@ -285,3 +285,125 @@ def leaky_C(R: float, gamma: float, m: int, n: int, delta: float = DELTA.value) 
     c_floor = float(_c_of(u_peak, beta_max, gamma, R, Q_BOUND))
     return {"sigma0": Cs, "data": max(C.value, 2.0 / (c_floor * R ** 2)), "step": C.value,
             "beta_max": beta_max, "c_floor": c_floor}
+
+
+# =============================================================================================
+# Leaky ReLU, the phases of Lemma B.1's proof (theorems/statements/leaky_phases.py): Lemmas B.2,
+# B.3 (and B.3 as printed), B.4 and D.2's explicit bound. Every value below was declared, with its
+# derivation, before the checks that use it first ran (DERIVED-CONSTANTS rows a-d, f, checked
+# against paper/seed-paper.txt at the lines cited). Per-example values come from the functions
+# after the constants; the ``value`` shown is the limit p, beta -> 0, R -> 1, C' -> 0.
+# =============================================================================================
+C2_B2 = Constant(
+    "c2(example)", 0.5,
+    "Lemma B.2's c2 = c~(C') R^-2 (line 460, DERIVED-CONSTANTS row b): for t <= T1 = C' tau every "
+    "|rho| <= eta Rmax^2 t/(nm) (B.14), so |<w,x_i>| <= beta + C'(1+q) and |l'_i| >= c~(C') = "
+    "1/(1 + exp((1+gamma)(beta + C'(1+q)))) (line 1802); (B.13) gives |rho_{j,r,i}(t)| >= c~ gamma eta "
+    "Rmin^2 t/(nm). Dividing: |rho_{j,r,i}| >= c~ gamma R^-2 |rho_{j',r',i'}|. The check takes the "
+    "proof's T1 = T1* = floor(u* tau) + 1 steps (B.5's sharpest T1, row b) and C' = T1*/tau, so c2 is "
+    "per example; 1/2 is its limit (c~ -> 1/2)")
+C3_B3 = Constant(
+    "c3(example)", 1.0 / 6.0,
+    "Lemma B.3's c3 = c1 (line 1984 and row a): (B.15) holds for t <= T1 by B.2 (c2 gamma >= c2 "
+    "gamma^2 >= c3 gamma^2) and by induction after, for every feasible C'; for t >= T1* the best of "
+    "them applies, i.e. the example's c1 maximised over feasible C' (constants.leaky_regime; as "
+    "Lemma B.1's check). 1/6 is its limit")
+B3_RATE_CONSTANTS = Constant(
+    "c4, c5, c6", 1.0,
+    "Lemma B.3's rate constants (lines 2932-3164, (B.31)-(B.34); DERIVED-CONSTANTS row c): "
+    "c4 = 1 - a, c5 = 1 - a/gamma, c6 = 1 + a with a = (n-1)p/(gamma^2 c3 Rmin^2) (the cross terms "
+    "sum over the n-1 other points, each |<x_i, x_i'>| <= p, against (B.15); the paper writes pn, "
+    "which only loosens). Upper rates keep H.1's factor e^{C_H} that (B.31)/(B.32) drop in the wrong "
+    "direction: U+ = c4^-1 log(1 + c4 X e^{2beta} e^{eps}), eps = c4 eta ||x_i||^2 e^{2beta}/(nm); "
+    "U- = (gamma c5)^-1 log(1 + gamma c5 X e^{2beta} e^{eps'}), eps' = gamma c5 eta ||x_i||^2 "
+    "e^{2beta}/(nm). Lower rates with the (2 c6)^-1 the proof gives ((B.33), (B.34); H.2 applied to "
+    "x = 2 c6 (1/m) sum rhobar, the 2 from y_i f <= (1 + gamma^2 <= 2)(1+a) (1/m) sum rhobar + 2beta): "
+    "L+ = (2c6)^-1 log(1 + gamma c6 X e^{-(1+gamma)beta}), L- = (2c6)^-1 gamma log(1 + c6 X "
+    "e^{-(1+gamma)beta}); X = eta ||x_i||^2 t/(nm). (B.30)'s gamma^-4 in c6 is a typo for gamma^-2: "
+    "U <= (1/m) sum rhobar / gamma step by step, which the sharper 1 + a uses. Value: their limit at p = 0")
+B3_PRINTED = Constant(
+    "c6^-1 (printed)", 1.0,
+    "Lemma B.3's statement (lines 467-468) prints the lower rates with c6^-1 where its proof "
+    "((B.33)-(B.34)) gives (2 c6)^-1: L+ = c6^-1 log(1 + gamma c6 X e^{-(1+gamma)beta}), L- = c6^-1 "
+    "gamma log(1 + c6 X e^{-(1+gamma)beta}). Asymptotically (1/m) sum rhobar ~ log t/((1+gamma^2)(1+-a)) "
+    "(D.6), below c6^-1 log t = log t/(1+a) once gamma^2 > 2a: the printed form is a candidate erratum")
+C_B4 = Constant(
+    "c1 gamma^4", 1.0 / 6.0,
+    "Lemma B.4 (lines 3487-3551, DERIVED-CONSTANTS row d): every step moves rho_{j,r,i} by "
+    "eta ||x_i||^2 |l'_i| sigma'/(nm) with sigma' in [gamma, 1], so |rho_{j,r,i}(t)| lies in "
+    "[gamma A_i(t), A_i(t)], A_i = eta ||x_i||^2 sum_s |l'_i(s)|/(nm), for every (j, r). Hence "
+    "|rho_{j,r,i}| >= gamma avg_r |rho_{j,r,i}| >= gamma (c gamma^2) avg_r |rho_{j',r,i'}| >= c gamma^4 "
+    "|rho_{j',r',i'}| whenever (B.8) holds with c. The proof uses nothing about c, so the sharpest "
+    "consequence is c = the (B.8) ratio at t itself: per-neuron ratio / gamma^4 >= sum-ratio / gamma^2 "
+    "at every t. The value shown is the lemma's c = c1 (1/6 in the limit), checked on the steps "
+    "where (B.8) holds with the example's c1")
+D2_KAPPA = Constant(
+    "a1 (D.2)", 0.0,
+    "Lemma D.2's explicit bound (lines 4941-5750, DERIVED-CONSTANTS row f): for t >= T1, L_S(W(t)) "
+    "<= (1/n) sum_i e^{(1+g)beta} (1 + (1+g^2)(1+a1) eta ||x_i||^2 e^{-C_i} (t - T1)/(2nm))^{-(1-a1)/"
+    "(1+a1)}, C_i = (1+g)((1+a1) C' + beta), a1 = (n-1)p/(g^2 c1 Rmin^2) (the cross term sums over "
+    "the n-1 other points; (D.6) prints pn), c1 the example's (B.1), T1 = T1* and C' = T1*/tau "
+    "(B.5's sharpest T1, row b). Value shown: a1 at p = 0")
+
+
+def b2_c2(beta: float, gamma: float, R: float, q: float, C_prime: float) -> float:
+    """Lemma B.2's ``c2 = c~(C') R^-2`` (:data:`C2_B2`; line 460, DERIVED-CONSTANTS row b)."""
+    return float(early_floor(C_prime, beta, gamma, q)) / R ** 2
+
+
+def b3_cross(gamma: float, c3: float, n: int, p: float, Rmin: float) -> float:
+    """``a = (n-1) p / (gamma^2 c3 Rmin^2)``: the cross-term ratio of Lemma B.3's proof (row c)."""
+    return (n - 1) * p / (gamma ** 2 * c3 * Rmin ** 2) if n > 1 else 0.0
+
+
+def b3_rates(t, x2, gamma: float, beta: float, eta: float, n: int, m: int, a: float,
+             printed: bool = False) -> dict:
+    """Lemma B.3's four rate bounds (:data:`B3_RATE_CONSTANTS`; lines 2932-3164, (B.31)-(B.34),
+    DERIVED-CONSTANTS row c) at steps ``t`` (K,) for points with ``||x_i||^2 = x2`` (n,): arrays
+    (K, n) ``U+``, ``U-`` (upper bounds of ``(1/m) sum_r rhobar_{y_i,r,i}`` and ``(1/m) sum_r
+    |rhounder_{-y_i,r,i}|``), ``L+``, ``L-`` (lower bounds), with ``c4 = 1-a``, ``c5 = 1-a/gamma``,
+    ``c6 = 1+a``. ``printed``: the lower bounds with the statement's ``c6^-1`` instead of the
+    proof's ``(2 c6)^-1`` (:data:`B3_PRINTED`). An upper bound whose constant is not positive
+    (``c4 <= 0`` or ``c5 <= 0``: outside the regime) is ``+inf``."""
+    t = np.asarray(t, dtype=float)[:, None]
+    X = eta * np.asarray(x2, dtype=float)[None, :] * t / (n * m)
+    u = eta * np.asarray(x2, dtype=float)[None, :] / (n * m)
+    c4, c5, c6 = 1 - a, 1 - a / gamma, 1 + a
+    e2 = math.exp(2 * beta)
+    em = math.exp(-(1 + gamma) * beta)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Up = np.log1p(c4 * X * e2 * np.exp(c4 * u * e2)) / c4 if c4 > 0 else np.full_like(X, np.inf)
+        Um = (np.log1p(gamma * c5 * X * e2 * np.exp(gamma * c5 * u * e2)) / (gamma * c5) if c5 > 0
+              else np.full_like(X, np.inf))
+    k = 1.0 if printed else 2.0
+    Lp = np.log1p(gamma * c6 * X * em) / (k * c6)
+    Lm = gamma * np.log1p(c6 * X * em) / (k * c6)
+    return {"U+": Up, "U-": Um, "L+": Lp, "L-": Lm}
+
+
+def d2_bound(t, T1: int, tau: float, beta: float, gamma: float, a1: float, eta: float, x2,
+             n: int, m: int):
+    """Lemma D.2's explicit bound (:data:`D2_KAPPA`; DERIVED-CONSTANTS row f) at steps ``t >= T1``
+    (K,), with ``C' = T1/tau`` and ``||x_i||^2 = x2`` (n,): (K,)."""
+    Cp = T1 / tau
+    Ci = (1 + gamma) * ((1 + a1) * Cp + beta)
+    x2 = np.asarray(x2, dtype=float)
+    c = (1 + gamma ** 2) * (1 + a1) * eta * x2 * math.exp(-Ci) / (2 * n * m)
+    dt = np.maximum(np.asarray(t, dtype=float) - T1, 0.0)
+    alpha = (1 - a1) / (1 + a1)
+    return math.exp((1 + gamma) * beta) * np.mean((1 + c[None, :] * dt[:, None]) ** (-alpha), axis=1)
+C2_B2_SHARP = Constant(
+    "c2 sharp(example)", 1.0,
+    "Lemma B.2 with both of the proof's early-phase bounds on |l'| (lines 1790-1856): |y_i f| <= "
+    "(1+gamma)(beta + C'(1+q)) bounds |l'_i| from below by c~(C') (the proof's use) and, the same way, "
+    "from above by 1 - c~(C') (the proof's (B.14) uses |l'| <= 1). So |rho_{j,r,i}(t)| >= c~ gamma eta "
+    "Rmin^2 t/(nm) and |rho_{j',r',i'}(t)| <= (1 - c~) eta Rmax^2 t/(nm): c2 = c~/(1 - c~) R^-2 (1 in the "
+    "limit). Declared after B.2's first run showed the proof's c2 = c~ R^-2 leaves a factor of about 2 "
+    "(|l'| ~ 1/2 early), so that check could catch no simulator fault; derived from the same lines, "
+    "not fitted to data")
+
+
+def b2_c2_sharp(beta: float, gamma: float, R: float, q: float, C_prime: float) -> float:
+    """Lemma B.2's ``c2 = c~(C') / (1 - c~(C')) R^-2`` (:data:`C2_B2_SHARP`)."""
+    c = float(early_floor(C_prime, beta, gamma, q))
+    return c / (1 - c) / R ** 2
