@@ -141,3 +141,10 @@ def test_log_checkpoints():
                      extra_checkpoints=(37, 37, 99))
     assert {37, 99, 0, 100} <= set(pr.checkpoints.tolist())
     assert np.all(np.diff(pr.checkpoints) > 0)
+
+
+def test_scalar_norms_broadcast_to_every_point():
+    """``norms`` may be one number: every point gets it (kills a mutant of ``_norms``'s shape check)."""
+    ds = sim.data.orthogonal(3, 5, norms=2.0, seed=1)
+    np.testing.assert_allclose(ds.norms, [2.0, 2.0, 2.0], rtol=1e-12)
+    np.testing.assert_allclose(sim.data.nearly_orthogonal(3, 5, 0.1, norms=1.5, seed=1).norms, 1.5, rtol=1e-12)
