@@ -150,6 +150,39 @@ def at_fraction(steps: np.ndarray, frac: float) -> int:
     return int(np.searchsorted(steps, frac * steps[-1]))
 
 
+def running_minimum(problem: sim.Problem, tr: sim.Trajectory, key: str, bound: float) -> tuple[float, str]:
+    """The minimum over *every* step of a running quantity (:mod:`sim.running`: ``min_preact_S0``
+    (n,) or ``balance`` (2, 2)), decided against ``bound`` without a transient between checkpoints
+    slipping through. Returns ``(value, kind)``:
+
+    - ``"exact"``: the engine evaluated every state (per-step engines), ``value`` is the minimum;
+    - ``"lower bound"``: the event engine's rigorous lower bound already clears ``bound``, so the
+      true minimum does too;
+    - ``"attained"``: a state the engine evaluated is already below ``bound`` (a real violation);
+    - otherwise (the bracket straddles ``bound``) the problem is run again on the per-step ``fast``
+      engine and its exact minimum is returned as ``"exact"``.
+    """
+    lo = float(np.min(tr.running[key]))
+    hi = float(np.min(tr.running[key + "_attained"]))
+    if lo == hi:
+        return lo, "exact"
+    if lo >= bound:
+        return lo, "lower bound"
+    if hi < bound:
+        return hi, "attained"
+    exact = sim.simulate(problem, engine="fast")
+    return float(np.min(exact.running[key])), "exact"
+
+
+def last_running(tr: sim.Trajectory, key: str, mask: np.ndarray | None = None) -> float:
+    """The largest step of the running per-entry quantity ``key`` (``last_wrong_sign`` or
+    ``last_switch``, (2, m, n), ``-1`` for never) over the entries where ``mask`` (2, m, n) is True:
+    exact at every step on every engine (:mod:`sim.running`)."""
+    a = np.asarray(tr.running[key])
+    a = a if mask is None else np.where(mask, a, -1)
+    return float(a.max()) if a.size else -1.0
+
+
 def last_true(steps: np.ndarray, mask: np.ndarray) -> float:
     """The last step at which ``mask`` holds (-1 if never)."""
     idx = np.nonzero(mask)[0]

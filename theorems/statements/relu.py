@@ -13,8 +13,8 @@ from .. import strategies as S
 from ..constants import (C, C_SR_RELU, C_WIDTH_E, DELTA, E1_C1, E1_C2, E1_C3, E1_CPRIME, F2_LIMIT_TOL,
                          G1_ALPHA, R_MAX_RELU, ROUNDOFF, SR_LIMIT_TOL)
 from ..registry import Evidence, statement
-from .common import (active_at_init, at_fraction, beta, describe, fmt, inits_per_example, last_true, other, own,
-                     run, run_seeds, series, tail_view, tau_min)
+from .common import (active_at_init, at_fraction, beta, describe, fmt, inits_per_example, jy, last_running,
+                     last_true, other, own, run, run_seeds, running_minimum, series, tail_view, tau_min)
 
 RELU_HYPS = ("Theorem 4.3 conditions (E.2)-(E.4) with C and delta", "ReLU (gamma = 0)",
              "R = Rmax/Rmin <= R_max_E",
@@ -282,16 +282,23 @@ def check_E1_iii(problem) -> Evidence:
 def check_E1_iv(problem) -> Evidence:
     """Exact. Witness: ``min_{t >= 1, i, r in S_i(0)} <w_{y_i,r}(t), x_i>`` (:func:`e1_iv_witness`;
     checkpoints every step up to 3 tau, log-spaced after; t = 0 is left out, where it holds by
-    definition and its value, ~0 for tiny sigma0, would hide the margin); holds iff ``>= 0``."""
+    definition and its value, ~0 for tiny sigma0, would hide the margin); holds iff ``>= 0`` there
+    and at every step (the engine's running minimum over S_i(0), t = 0 included:
+    :func:`~theorems.statements.common.running_minimum`; a negative one is the witness)."""
     tr = run(problem)
     A0 = active_at_init(tr)
     Zo = own(tr, tr.preactivation)
-    w, left = e1_iv_witness(Zo, A0, tr.steps)
+    w_ck, left = e1_iv_witness(Zo, A0, tr.steps)
+    # every step (sim.running's minimum over S_i(0), t = 0 included, where it is >= 0 by definition)
+    w_all, kind = running_minimum(problem, tr, "min_preact_S0", 0.0)
+    w = w_ck if w_all >= 0 else w_all
     lost = (A0[None] & (Zo < 0)).reshape(len(tr.steps), -1).sum(1)
     return Evidence(holds=w >= 0, witness=w, bound=0.0, relation=">=",
-                    summary=f"min over t, r in S_i(0) of <w_(y_i,r)(t), x_i> = {fmt(w)}; "
+                    summary=f"min over checkpoints t >= 1, r in S_i(0) of <w_(y_i,r)(t), x_i> = {fmt(w_ck)}; "
+                            f"over every step t >= 0: {fmt(w_all)} ({kind}); "
                             f"(r, i) that left S_i(t) at some checkpoint: {left}",
-                    details=describe(problem) | {"in_event": S.init_in_event(problem).holds},
+                    details=describe(problem) | {"in_event": S.init_in_event(problem).holds,
+                                                 "witness_every_step": w_all, "every_step_kind": kind},
                     series=[series("Initially active neurons that are inactive at t", "t (steps)",
                                    "count", [("left S_i(t)", np.maximum(tr.steps, 1), lost)], logx=True)])
 
@@ -333,10 +340,17 @@ def check_F2_pattern(problem) -> Evidence:
     """Two parts (:func:`f2_pattern_parts`): the own-class pattern equals the init's at every t (exact),
     and no ``<w_{-y_i,r}(t), x_i> >= 0`` at or after the proof's ``T = u_F nm/(eta Rmin^2)``, ``u_F`` the
     smallest ``u > beta(1 + e^(beta + u R^2))`` (:func:`f2_T`, row i). Witness: the last step with an
-    other-class neuron active, in units of that T; holds iff ``< 1`` and the own part holds."""
+    other-class neuron active, in units of that T; holds iff ``< 1`` and the own part holds. Both
+    parts read every step: the engine's running switch and wrong-sign records close the gaps
+    between checkpoints."""
     tr = run(problem)
     Zo, Zx = own(tr, tr.preactivation), other(tr, tr.preactivation)
     own_last, other_last = f2_pattern_parts(tr.steps, Zo, Zx)
+    # every step (sim.running, exact on every engine): an own-class entry that switched at all, and
+    # the last step an other-class entry was >= 0 (its sign j y_i = -1 wrong)
+    own_mask = np.broadcast_to(jy(problem), tr.running["last_switch"].shape) > 0
+    own_last = max(own_last, last_running(tr, "last_switch", own_mask))
+    other_last = max(other_last, last_running(tr, "last_wrong_sign", ~own_mask))
     T = _f2_T(problem, tr)
     w, ok = f2_pattern_witness(own_last, other_last, T)
     bad = ((Zo >= 0) != (Zo[0] >= 0)[None]) | (Zx >= 0)
