@@ -32,20 +32,6 @@ DELTA = Constant("delta", 0.1, "failure probability over the initialisation used
 R_MAX = Constant("R_max", 1.5,
                  "the proofs treat R = Rmax/Rmin as O(1) (their constants carry R^2 factors, e.g. "
                  "(B.43)); the strategies draw R in [1, R_max]")
-C_PRIME = Constant("C'", 2.0,
-                   "T1 = C' n m / (eta Rmax^2) (Lemma B.2); by (B.43) rho_{y_i,r,i}(T1) >= C' c~ gamma "
-                   "Rmin^2/Rmax^2, about 0.44 gamma at C' = 2 with |l'| ~ 1/2 early and R <= R_max, "
-                   "above beta <= 0.1 gamma (Lemma A.1 with sigma0 at its bound), so signs have settled")
-C1_BALANCE = Constant("c1", 0.1,
-                      "Lemma B.1's balance constant; the early phase gives sum_r|rho_{j,r,i}| / "
-                      "sum_r|rho_{j',r,i'}| >= gamma Rmin^2/Rmax^2 (|l'| ~ 1/2 for all i), so the "
-                      "ratio over gamma^2 is >= 1/R_max^2 = 0.44; 0.1 leaves room for |l'| imbalance")
-SR_RATE_K = Constant("K", 5.0,
-                     "Lemma C.3's rate: SR(W_j(t)) - 1 <= K / log t for t >= T1; the proof bounds "
-                     "SR - 1 by (m ||w(0)||^2 + C' sum_r rho spread)/rho^2 ~ C'/log t; K = 5 leaves room")
-SR_HORIZON_TOL = Constant("sr_tol", 0.2,
-                          "SR(W_j) at the horizon must be within 0.2 of its limit 1 (Lemma C.3): the rate "
-                          "K / log t with log T ~ 9 leaves SR - 1 well under 0.5; 0.2 is the sharp part")
 E1_CPRIME = Constant("c'_E", 2.5,
                      "Lemma E.1's c' (line 6605, 'as long as c' = 2.5'): m <= c' |S_i(0)| for every i, which "
                      "A.2's event 0.4 m <= |S_i(0)| <= 0.6 m gives; every ReLU check runs on inits inside "
@@ -93,19 +79,9 @@ H3_C = Constant("C_H3", 1.0,
                 "the property asks whether it also serves Rademacher and uniform entries")
 ROUNDOFF = Constant("roundoff", 1e-9,
                     "relative tolerance for exact identities in float64 after up to 1e5 steps")
-LOSS_RATE_K = Constant("K_loss", 1.0,
-                       "Thm 4.1/4.3 loss rate: t^alpha L_S(W(t)) must not grow by more than a factor "
-                       "(1 + K_loss) over the tail decade [T/10, T]; alpha as the theorem gives")
-NORM_BAND = Constant("norm_band", 4.0,
-                     "Thm 4.1 first bullet (Theta(log t)): the last decade's slope of ||w_{j,r}(t)|| "
-                     "against log t is within a factor 4 of the slope predicted from margins ~ log t "
-                     "and rho_{-y_i} = gamma rho_{y_i} (Lemma D.1)")
 ALPHA_TEST = Constant("alpha", 0.01,
                       "significance level of the one-sided binomial tests for 'with probability "
                       ">= 1 - delta' statements (A.1, A.2, H.3)")
-C_KAPPA = Constant("c_kappa", 4.0,
-                   "the unnamed c in kappa = c gamma^-2 Rmin^-2 p n of Theorem 4.1 (alpha = (1-kappa)/"
-                   "(1+kappa)); under (B.4) kappa <= c gamma^2 / C <= 0.2, so alpha >= 0.67")
 C_SR_RELU = Constant("C_SR", 2.5,
                      "Theorem 4.3 first bullet on orthogonal data: by Lemmas F.2/F.3 W_j(t)/log t tends to "
                      "L_j = A_j diag(1/||x_i||) with A_j[r,i] = 1(r in S_i(0)) m/|S_i(0)|; ||L_j||_F^2 = "

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import conditions as cond
 from .. import strategies as S
-from ..constants import (B5_WINDOW_PEAK, C, C1_DERIVED, C_KAPPA, DELTA, KAPPA_C_DERIVED,
+from ..constants import (B5_WINDOW_PEAK, C, C1_DERIVED, DELTA, KAPPA_C_DERIVED,
                          ROUNDOFF, LeakyRegime, _c_of, T1_star)
 from ..registry import Evidence, statement
 from .common import (at_fraction, describe, fmt, jy, last_running, last_true, other, own, run, run_inits,
@@ -413,24 +413,6 @@ def check_D1(problem) -> Evidence:
 # ---------------------------------------------------------------------------------------------
 # Theorem 4.1: all three bullets on one trajectory
 # ---------------------------------------------------------------------------------------------
-def loss_exponent(p) -> float:
-    """``alpha = (1 - kappa)/(1 + kappa)``, ``kappa = c gamma^-2 Rmin^-2 p n`` (Theorem 4.1; for
-    ReLU we use gamma = 1 in kappa, see Theorem 4.3's check)."""
-    g = p.gamma if p.gamma > 0 else 1.0
-    kappa = C_KAPPA.value * g ** -2 * p.data.Rmin ** -2 * p.data.p * p.n
-    return (1 - kappa) / (1 + kappa)
-
-
-def loss_rate_witness(tr, alpha: float):
-    """``max_{t in (T/10, T]} t^alpha L(t) / ((T/10)^alpha L(T/10))``: how much ``t^alpha L``
-    grows over the last decade (below 1 when it falls); ``O(t^-alpha)`` keeps it <= 1 + K_loss,
-    i.e. the effective decay exponent over the decade is at least ``alpha - log10(1 + K_loss)``."""
-    k0 = at_fraction(tr.steps, 0.1)
-    t = tr.steps[k0:].astype(float)
-    v = np.log(tr.loss[k0:]) + alpha * np.log(t)
-    return float(np.exp((v[1:] - v[0]).max())) if len(v) > 1 else 1.0
-
-
 def _loss_series(tr, alpha):
     k = tr.steps >= 1
     t = tr.steps[k].astype(float)
