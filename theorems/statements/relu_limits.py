@@ -384,7 +384,7 @@ def _f3b_check(problem, end: str) -> Evidence:
 
 
 F3B_HYPS = RELU_HYPS + ("x_i = e_i, first half labelled +1",)
-F3B_MAX_EXAMPLES = 10
+F3B_MAX_EXAMPLES = 20
 
 
 @statement(
