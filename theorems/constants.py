@@ -303,8 +303,11 @@ E2_C = Constant(
     "|S_i(0)| ||x_i||^2)) (exp(thr/c2) - 1), thr that threshold; the printed-constant form is row j's "
     "(5nm e^beta/(eta Rmin^2))(exp(c'(1+beta)(1 + c1 Rmin^2/(pn))) - 1)) the additive part is at most "
     "the rhobar part, hence c = 2/c1. 2/0.049 = 40.8 at c1's p = 0 value; the check uses 2/c1 with the "
-    "example's derived c1. T2 ~ exp(2.5 c1 Rmin^2/(pn)): inside the proof's regime (2c' aE < 1, so "
-    "c1 Rmin^2/(pn) > 5) T2 >= e^15 tau, beyond every horizon, and at p = 0 the statement is vacuous")
+    "example's derived c1. With the printed '1' for one step, T2 ~ exp(2.5 c1 Rmin^2/(pn)) >= e^15 tau "
+    "inside the proof's regime (2c' aE < 1, so c1 Rmin^2/(pn) > 5), beyond every horizon; with the step "
+    "the proof actually needs (eta Rmax^2/(nm) <= 1/C) the exponent is c1 (beta + step)/(k c2), a few "
+    "units when p is near its bound, so T2 can fall inside the horizon (wording corrected after the "
+    "first run showed it; the value 2/c1 is unchanged). At p = 0 the statement is vacuous (T2 = inf)")
 F3A_Z = Constant(
     "z_F3a", 5.0,
     "Lemma F.3(a), SR(A) = 2 +- o(1) with A = B diag(m/|S_i(0)|), B_ri = 1(<w_r(0), e_i> >= 0) i.i.d. "
