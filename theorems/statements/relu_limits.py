@@ -391,15 +391,14 @@ def _f3b_check(problem, end: str) -> Evidence:
     A0 = active_at_init(tr)
     kk = tr.steps >= 1
     t = tr.steps[kk]
+    n_big = max(int((problem.data.y > 0).sum()), int((problem.data.y < 0).sum()))  # sharp limit 2n/(n_big + 1)
     return Evidence(
         holds=w <= 1.0, witness=w, bound=1.0, relation="<=",
-        score=w,
         summary=f"SR(W): limit {fmt(v['limit'])}, last-decade increment {fmt(v['increment'])}, at T "
                 f"{fmt(v['at_T'])} (interval [16/9, 9]; {'lower' if end == 'low' else 'upper'} end ratio "
                 f"{fmt(w)}; increment vs limit {fmt(v['consistency'])}, tol {F2_LIMIT_TOL.value}); n = {problem.n}, "
                 f"m = {problem.m}, |S_i(0)|/m in [{fmt(A0.mean(0).min())}, {fmt(A0.mean(0).max())}]",
-        details=describe(problem) | v | {"predicted_limit": 2 * problem.n / (max(int((problem.data.y > 0).sum()),
-                                                                                    int((problem.data.y < 0).sum())) + 1)},
+        details=describe(problem) | v | {"predicted_limit": 2 * problem.n / (n_big + 1)},
         series=[series("SR(W(t)) of the whole matrix, its exact limit and the interval", "t (steps)", "SR",
                        [("SR(W(t))", t, tr.stable_rank[kk, 2]), ("exact limit", t, np.full(len(t), v["limit"])),
                         ("16/9", t, np.full(len(t), F3B_LOW.value)), ("9", t, np.full(len(t), F3B_HIGH.value))],
@@ -508,8 +507,9 @@ def check_G1(problem) -> Evidence:
         summary=f"max_t L_S / bound = {fmt(w)} at t = {int(tr.steps[k])} (alpha = {fmt(alpha)}, c' = {fmt(cp)}, "
                 f"aE = {fmt(c['aE'])}); last decade {fmt(tail)}; against the sharper alpha = {fmt(alpha_s)} "
                 f"(c'^-1): {fmt(sharp)}",
-        details=describe(problem) | {"beta": b, "derived": c, "alpha": alpha, "c_prime": cp, "worst_step": int(tr.steps[k]),
-                                     "tail_ratio": tail, "alpha_sharp": alpha_s, "ratio_sharp_alpha": sharp},
+        details=describe(problem) | {"beta": b, "derived": c, "alpha": alpha, "c_prime": cp,
+                                     "worst_step": int(tr.steps[k]), "tail_ratio": tail, "alpha_sharp": alpha_s,
+                                     "ratio_sharp_alpha": sharp},
         series=[series("Training loss (log-log) and Lemma G.1's bound", "t (steps)", "L_S(W(t))",
                        [("loss", t, loss[kk]), (f"G.1 bound, alpha = {alpha:.3g}", t, bound[kk]),
                         (f"sharper alpha = {alpha_s:.3g}", t, g1_bound(tr, alpha_s, b)[kk])], logx=True, logy=True)])
