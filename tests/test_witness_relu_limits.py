@@ -207,3 +207,28 @@ def test_g1_alphas_pinned():
     assert L.g1_alpha_sharp(0.0, 2.5) == pytest.approx(0.4)
     assert L.g1_alpha_sharp(0.1, 2.0) == pytest.approx((1 - 0.3) / (2 * 1.1))
     assert L.g1_alpha_sharp(0.05, 2.2) == pytest.approx(2.2 * g1_alpha(0.05, 2.2))  # one c' fewer
+
+
+# ----------------------------------------------------------------------------------- strategies
+def test_e2_strategy_draws_p_near_the_proof_bound_inside_the_conditions():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from theorems import conditions as cond
+    from theorems import strategies as S
+
+    seen = []
+
+    @settings(max_examples=8, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def prop(data):
+        p = data.draw(L._e2_strategy())
+        d = p.data
+        assert S.meets_conditions(p).holds
+        assert S.init_in_event(p).holds
+        pmax = cond.max_p_relu_proof(d.Rmin, d.R, d.n, p.m)
+        assert d.p <= pmax * (1 + 1e-9)
+        seen.append(d.p / pmax)
+
+    prop()
+    assert seen and max(seen) > 0.49  # the redraw took (a base example keeps its own p only if no seed fits)

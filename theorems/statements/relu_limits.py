@@ -115,8 +115,11 @@ def with_p_near_bound(draw, base, frac=(0.5, 1.0)):
     dseed = draw(st.integers(0, 2**31 - 1), label="data seed (near the bound)")
     pmax = cond.max_p_relu_proof(d.Rmin, d.R, d.n, pr.m)
     data = S.gram_pattern_data(d.norms, d.d, int((d.y > 0).sum()), f * pmax * (1 - 1e-6), pattern, dseed)
-    seed = S.event_seed(data, pr.m, pr.sigma0, pr.seed, tries=200)
-    return pr if seed is None else pr.replace(data=data, seed=seed)
+    # eta and sigma0 at the same fractions of their bounds on the new data (its Rmax differs by round-off)
+    eta = min(1.0, pr.eta / cond.eta_max(d, pr.m)) * cond.eta_max(data, pr.m)
+    sigma0 = min(1.0, pr.sigma0 / cond.sigma0_max(d, pr.m)) * cond.sigma0_max(data, pr.m)
+    seed = S.event_seed(data, pr.m, sigma0, pr.seed, tries=200)
+    return pr if seed is None else pr.replace(data=data, seed=seed, eta=eta, sigma0=sigma0)
 
 
 def _e2_strategy():
