@@ -15,9 +15,10 @@ appears in the report like any registered statement.
 from __future__ import annotations
 
 from .registry import Statement, registered
-from .statements import auxiliary, conjectures, leaky, leaky_phases, preliminaries, relu  # noqa: F401  (they register)
+from .statements import (auxiliary, conjectures, leaky, leaky_phases, preliminaries,  # noqa: F401  (they register)
+                         relu, relu_limits)
 
-STATEMENT_MODULES = (preliminaries, leaky, leaky_phases, relu, auxiliary, conjectures)
+STATEMENT_MODULES = (preliminaries, leaky, leaky_phases, relu, relu_limits, auxiliary, conjectures)
 
 
 def all_statements(kind: str | None = None) -> list[Statement]:

@@ -383,3 +383,62 @@ def b2_c2_sharp(beta: float, gamma: float, R: float, q: float, C_prime: float) -
     """Lemma B.2's ``c2 = c~(C') / (1 - c~(C')) R^-2`` (:data:`C2_B2_SHARP`)."""
     c = float(early_floor(C_prime, beta, gamma, q))
     return c / (1 - c) / R ** 2
+
+
+# =============================================================================================
+# ReLU limits (theorems/statements/relu_limits.py): Corollary E.3, Lemma F.3 (a) and (b), Lemma
+# G.1's explicit bound. Declared before any of those checks first ran; each reason derives the
+# value (DERIVED-CONSTANTS rows h, j, k; paper lines 6630-6730, 7530-7830, 8131-8434).
+# =============================================================================================
+E2_C = Constant(
+    "c_E3", 2.0 / 0.049,
+    "Corollary E.3's c = 2/c1 (lines 6716-6719, DERIVED-CONSTANTS row j): the proof's induction (E.24) "
+    "gives |rhounder_{y_i,r,i'}(t)| <= beta + eta Rmax^2/(nm) + Rmin^-2 pn rhobar_{y_i,r',i}(t)/c1 for ALL "
+    "t (case 1: the neuron is inactive on x_i' once rhounder < -(beta + cross terms), the cross terms "
+    "bounded through E.1(i) by (n-1) p Rmin^-2 rhobar/c1; case 2: one step adds at most eta ||x_i'||^2 "
+    "|l'|/(nm) <= eta Rmax^2/(nm), which the paper rounds up to 1). Once rhobar_{y_i,r',i} >= c1 (beta + "
+    "eta Rmax^2/(nm)) Rmin^2/(pn) (time T2, from E.1(ii) inverted: T2 = max_i (2nm^2 e^beta/(eta "
+    "|S_i(0)| ||x_i||^2)) (exp(thr/c2) - 1), thr that threshold; the printed-constant form is row j's "
+    "(5nm e^beta/(eta Rmin^2))(exp(c'(1+beta)(1 + c1 Rmin^2/(pn))) - 1)) the additive part is at most "
+    "the rhobar part, hence c = 2/c1. 2/0.049 = 40.8 at c1's p = 0 value; the check uses 2/c1 with the "
+    "example's derived c1. With the printed '1' for one step, T2 ~ exp(2.5 c1 Rmin^2/(pn)) >= e^15 tau "
+    "inside the proof's regime (2c' aE < 1, so c1 Rmin^2/(pn) > 5), beyond every horizon; with the step "
+    "the proof actually needs (eta Rmax^2/(nm) <= 1/C) the exponent is c1 (beta + step)/(k c2), a few "
+    "units when p is near its bound, so T2 can fall inside the horizon (wording corrected after the "
+    "first run showed it; the value 2/c1 is unchanged). At p = 0 the statement is vacuous (T2 = inf)")
+F3A_Z = Constant(
+    "z_F3a", 5.0,
+    "Lemma F.3(a), SR(A) = 2 +- o(1) with A = B diag(m/|S_i(0)|), B_ri = 1(<w_r(0), e_i> >= 0) i.i.d. "
+    "Bernoulli(1/2) (m x n_j). Derivation: every column of A sums to m, so A = 1 1^T + E with 1^T E = 0 "
+    "and ||A||_2^2 = max_v m (1^T v)^2 + ||Ev||^2. E||A||_F^2 = sum_i m^2 E[1/|S_i|] = 2 m n_j (1 + 1/m) "
+    "(E[m/Bin(m,1/2)] = 2(1 + 1/m + O(m^-2))); E[A^T A]_ik = m for i != k (E|S_i cap S_k| = |S_i||S_k|/m), "
+    "so ||A||_2^2 = ||A 1||^2/n_j + O(1) = m n_j + m (1 + 2/m) (row sums s_r: E s_r = n_j, Var s_r = "
+    "n_j (1 + 2/m)). Hence E SR(A) = mu(m, n_j) = 2 n_j (m+1)/(m(n_j+1) + 2) + O(1/(m n_j)): SR(A) - 2 "
+    "= -2/(n_j+1) + O(1/m) + O_p(1/sqrt(m n_j)), the o(1) is dominated by 1/n_j (m -> inf at fixed n_j "
+    "gives 2n_j/(n_j+1), not 2). Fluctuation: ||A||_F^2/(2 m n_j) = 1 + mean_i(-delta_i) with Var "
+    "delta_i = 1/m, and ||A 1||^2/(m n_j^2) - 1 - 1/n_j has sd sqrt(2)/(n_j sqrt m) (a chi-square sum "
+    "over m rows; uncorrelated with the column part by symmetry), so sd(SR) <= s(m, n_j) = "
+    "2 sqrt((1 + 2/n_j)/(m n_j)). The check: |SR(A_j) - mu| <= z s for both classes; z = 5 (a "
+    "Gaussian 5-sigma tail is 6e-7 per matrix, negligible over the few hundred matrices a run draws; "
+    "conditioning on A.2's event only narrows the law)")
+F3B_LOW = Constant(
+    "SR_W_low", 16.0 / 9.0,
+    "Lemma F.3's lower end for SR(W) of the whole matrix (line 824): (2 - o(1)) (||a||^2 + ||b||^2)/"
+    "max(||a||, ||b||)^2 with (5/3) sqrt(n) <= ||a||, ||b|| <= (5/2) sqrt(n) from 0.4m <= |S_i(0)| <= "
+    "0.6m, so 2 * 2 (5/3)^2/(5/2)^2 = 16/9. As printed (no o(1) slack). The sharp limit is "
+    "(||A_+||_F^2 + ||A_-||_F^2)/max_j ||A_j||_2^2 ~ 2 n/(max_j n_j + 1) (F3a's mu), about 4 for "
+    "balanced classes and large n, 2 at n = 2, 3; at n = 2 it equals 1 + min_i|S_i(0)|/max_i|S_i(0)| "
+    "(one column per class), which A.2's event allows down to 1 + 0.4/0.6 = 5/3 < 16/9")
+F3B_HIGH = Constant(
+    "SR_W_high", 9.0,
+    "Lemma F.3's upper end for SR(W) (line 826): (2 + o(1)) * 2 (5/2)^2/(5/3)^2 = 9, as printed. Loose: "
+    "the limit is at most (||A_+||_F^2 + ||A_-||_F^2)/max_j ||A_j||_2^2 <= c' (sum_j m n_j)/(m max_j n_j) "
+    "<= 2 c' = 5 on A.2's event (||A_j||_2^2 >= m n_j since columns sum to m), and about 4 in law")
+G1_ALPHA_PRINTED = Constant(
+    "alpha_G1(c')", 0.16,
+    "Lemma G.1's printed exponent alpha = (1 - (1+c') aE)/(c'^2 (1 + aE)) (lines 8131-8140, row k), "
+    "aE = pn/(c1_E Rmin^2); c' is any constant with m <= c' |S_i(0)| for all i, so the check takes the "
+    "example's sharpest c' = max_i m/|S_i(0)| (<= 2.5 on A.2's event; 0.16 is alpha at c' = 2.5, p = 0). "
+    "Loose: the argument (lines 8184-8362, margin >= (1-(1+c')aE)(1/m) sum_{S_i(0)} rhobar - 2 beta, then "
+    "H.2 directly) gives c'^-1, not c'^-2: alpha_i = (1-(1+c'_i)aE)/(c'_i (1+aE)), about 1/2; the check "
+    "reports that sharper form beside the printed one")
