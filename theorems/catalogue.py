@@ -15,9 +15,9 @@ appears in the report like any registered statement.
 from __future__ import annotations
 
 from .registry import Statement, registered
-from .statements import auxiliary, conjectures, leaky, preliminaries, relu  # noqa: F401  (they register)
+from .statements import auxiliary, conjectures, errata, leaky, preliminaries, relu  # noqa: F401  (they register)
 
-STATEMENT_MODULES = (preliminaries, leaky, relu, auxiliary, conjectures)
+STATEMENT_MODULES = (preliminaries, leaky, relu, auxiliary, errata, conjectures)
 
 
 def all_statements(kind: str | None = None) -> list[Statement]:
