@@ -209,7 +209,8 @@ def c3_printed_problems(draw, **kw):
     n_pos = draw(st.one_of(st.just(1), st.integers(1, p.n - 1)), label="n_pos (relabelled)") if p.n >= 2 else 1
     if n_pos != int((p.data.y > 0).sum()):
         y = np.where(np.arange(p.n) < n_pos, 1.0, -1.0)
-        data = sim.Dataset(p.data.X, y, name=p.data.name, info=dict(p.data.info))
+        # (an adversarial Gram pattern was drawn for the old labels: relabelled, its signs are mixed)
+        data = sim.Dataset(p.data.X, y, name=p.data.name + "_relabelled", info=dict(p.data.info))
         p = p.replace(data=data)  # A.1's event (and every leaky condition) does not depend on the labels
     return p
 
