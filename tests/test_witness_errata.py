@@ -251,3 +251,21 @@ def test_c3_printed_problems_meet_theorem_41(p):
 @given(E.b31_problems(n_range=(2, 4), m_range=(1, 3)))
 def test_b31_problems_meet_theorem_41(p):
     assert 0.002 <= p.gamma < 1 and S.meets_conditions(p).holds
+
+
+def test_f1_check_judges_W_itself_when_asked():
+    p = _one_class_problem()                                            # SR(W_+1) about 22 < 39: holds
+    ev = E._f1_check(p, with_W_at_T=True)
+    C = E.f1_printed_constant(p.data.R)
+    assert ev.holds and ev.details["inits"] == 1
+    assert ev.score == pytest.approx(max(ev.details["SR_W_at_T"]) / C)
+
+
+def test_f1_check_confirms_a_failing_init_on_more_inits():
+    """An empty class with m x d = 120 x 600 (Gaussian stable rank about 57 > 39): every init fails,
+    the check runs F1_INITS_ON_FAILURE inits and the binomial test rejects delta = 0.1."""
+    p = _one_class_problem(m=120, d=600, steps=1500)
+    ev = E._f1_check(p)
+    assert ev.details["inits"] == E.F1_INITS_ON_FAILURE and ev.details["failures"] == E.F1_INITS_ON_FAILURE
+    assert not ev.holds and ev.witness == pytest.approx(0.1 ** 4)
+    assert ev.binomial["worst"]["witness"] > 1.0

@@ -23,8 +23,9 @@ A printed form the search does not refute is registered as an ordinary statement
   W_j(0), and its stable rank, that of an m x d Gaussian matrix (about md/(sqrt m + sqrt d)^2),
   grows with m and d. **F.1(printed,both-classes)**: the same with both classes present
   (n_j >= 1, as unbalanced as n_j = 1 of n = 12), on SR(W_j(T)) itself as well as on the limit
-  direction: not refuted (SR about 1-2 against 39): W_j/log t tends to a matrix whose stable rank is
-  at most about c' R^2 whatever n/n_j, so the proof's n/n_j is an artefact of its (F.2) step.
+  direction: not refuted (SR about 1-2 against 39). On orthogonal data W_j/log t tends to a matrix of
+  stable rank at most c' R^2 whatever n/n_j (constants.C_SR_RELU's derivation), and the search found
+  nothing larger on p > 0 data: the proof's n/n_j looks like an artefact of its step at line 6888.
 """
 
 from __future__ import annotations
