@@ -204,8 +204,9 @@ def v_norms(rho: np.ndarray, norms: np.ndarray, gram: np.ndarray) -> np.ndarray:
 @st.composite
 def c3_printed_problems(draw, **kw):
     """Leaky problems pushed toward where the printed rate and the corrected ``4bV/(V-b)^2`` differ
-    most: gamma small and one class small, d large (sigma0 sqrt d grows like sqrt d; W(0)'s share of SR - 1 like d) (the printed rate replaces ``sqrt(n_j + gamma^2 n_-j)``
-    by ``sqrt n``), R up to 3 (it drops C' R), wide layers (SR - 1 from W(0) grows with m)."""
+    most: gamma small and one class small (the printed rate replaces ``sqrt(n_j + gamma^2 n_-j)`` by
+    ``sqrt n``), R up to 3 (it drops C' R), d large (sigma0 sqrt d grows like sqrt d, W(0)'s share of
+    SR - 1 like d) and wide layers (that share grows with m)."""
     g = draw(st.one_of(st.just(0.05), st.floats(0.05, 0.95)), label="gamma")
     kw.setdefault("n_range", (2, 16))
     kw.setdefault("m_range", (2, 64))
@@ -245,8 +246,8 @@ def check_C3_printed(problem) -> Evidence:
     chain's ``<~`` drops ``C2 + C4`` and ``C3 V + C4``), so they are judged only at checkpoints where
     the corrected bound is finite (its lower bound on V above b): before that, W(0) dominates
     ``SR - 1`` and the rate read at ``t`` just past T1* (``log t`` about 1) is exceeded up to 7-fold,
-    which the ``<~`` allows. Witness: the largest part; holds iff ``<= 1``. Reported beside it: ``(SR - 1)`` against the corrected ``4bV/(V-b)^2``
-    (:func:`leaky.c3_bound`)."""
+    which the ``<~`` allows. Witness: the largest part; holds iff ``<= 1``. Reported beside it:
+    ``(SR - 1)`` against the corrected ``4bV/(V-b)^2`` (:func:`leaky.c3_bound`)."""
     from .leaky import c3_bound
 
     tr = run(problem)
@@ -451,7 +452,8 @@ def _f1_check(problem, with_W_at_T: bool = False) -> Evidence:
          "which grows with m and d. The proof's n/n_j is infinite there; with n_j >= 1 see "
          "F.1(printed,both-classes).",
     # where the printed constant c'^4 R^4 is smallest and W_j(0)'s stable rank largest: R <= 1.5, d >= d_min + 300
-    strategy=f1_problems(d_extra=(300, 1200), R_max=1.5), hypotheses=RELU_HYPS, constants=(C_CONST, DELTA, E1_CPRIME, F1_PRINTED_C, ALPHA_TEST),
+    strategy=f1_problems(d_extra=(300, 1200), R_max=1.5), hypotheses=RELU_HYPS,
+    constants=(C_CONST, DELTA, E1_CPRIME, F1_PRINTED_C, ALPHA_TEST),
     markers=("relu", "erratum"), source="Theorem 4.3 (first bullet) and Lemma F.1 (Appendix F, lines 6750-7100), "
                                         "as printed")
 def check_F1_printed(problem) -> Evidence:
