@@ -442,3 +442,23 @@ G1_ALPHA_PRINTED = Constant(
     "Loose: the argument (lines 8184-8362, margin >= (1-(1+c')aE)(1/m) sum_{S_i(0)} rhobar - 2 beta, then "
     "H.2 directly) gives c'^-1, not c'^-2: alpha_i = (1-(1+c'_i)aE)/(c'_i (1+aE)), about 1/2; the check "
     "reports that sharper form beside the printed one")
+
+
+# =============================================================================================
+# Erratum candidates (theorems/statements/errata.py): constants of the printed forms. Declared
+# before the checks first ran, each from the printed text or the proof's own chain, never fitted.
+# =============================================================================================
+C3_PRINTED_K = Constant(
+    "K_C3(printed)", 6.0,
+    "the constant Lemma C.3's printed chain carries to its last line (lines 4680-4700): SR - 1 <~ "
+    "(C1 + C3)/||v_{j,1}|| <= 6 (C' sqrt n/Rmin + sigma0 sqrt d)/||v_{j,1}|| (C1 + C3 = 4.5 sigma0 sqrt d "
+    "+ 6 C' sqrt n/Rmin with the printed C1, C3), then written Theta((1 + sigma0 sqrt(d/n) Rmax)/log t) "
+    "with ||v_{j,1}|| = Theta(sqrt n Rmax^-1 log t); the executable printed rate keeps this 6 as the "
+    "Theta's constant. The corrected form (DERIVED-CONSTANTS row e) is 4bV/(V-b)^2")
+F1_PRINTED_C = Constant(
+    "C_F1(printed)", 2.5 ** 4,
+    "Theorem 4.3's first bullet prints limsup SR(W_j) <= C, C independent of m, n, d. Lemma F.1's "
+    "proof gives 50 (1+q)(1+epsF)(c3/c2)^2 R^4 n/n_j, sharpened to c'^4 R^4 n/n_j (DERIVED-CONSTANTS "
+    "row l: |S_i(0)| rhobar_i >= m/(c'(1+aE)) and rhobar_i <= (m/|S_i(0)|)/(1 - 2c'aE)); dropping the "
+    "n/n_j that the printed statement does not have leaves c'^4 R^4 = 39.06 R^4 at c' = 2.5 (A.2's "
+    "event). The check evaluates it at each example's R")
