@@ -291,3 +291,14 @@ def test_thm43_sr_limit_and_sr_C_parts_alone(orthogonal_run, monkeypatch):
     parts, _ = _parts(orthogonal_run)
     assert parts["sr_C"] == pytest.approx(1.01)
     assert all(parts[k] == base[k] for k in ("loss", "sr_F1"))
+
+
+def test_thm43_verdict_needs_a_judged_init():
+    """Theorem 4.3's check judges inits inside the A.1/A.2 event only; when none is inside (or G.1's
+    alpha does not exist for any), it vouches for nothing and must not pass (a mutation that made
+    alpha vanish for every init once passed the check vacuously)."""
+    from theorems.statements.relu import thm43_verdict
+
+    assert not thm43_verdict([0.2, 0.3], [False, False])["holds"]
+    assert thm43_verdict([0.2, 3.0], [True, False])["holds"]
+    assert not thm43_verdict([0.2, 1.01], [True, True])["holds"]

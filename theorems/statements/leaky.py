@@ -556,7 +556,8 @@ def _thm41_strategy(**kw):
 def check_thm41(problem) -> Evidence:
     """Deterministic on Lemma A.1's event: over several inits (8 in ci, 32 in thorough), every
     init inside the event must have :func:`thm41_witness` ``<= 1`` (zero failures); inits outside
-    the event are counted and reported, not checked. Witness: the worst in-event init's."""
+    the event are counted and reported, not checked, and at least one init must be inside. Witness:
+    the worst in-event init's (infinite when none is inside)."""
     from .common import inits_per_example
 
     trs = run_inits(problem, inits_per_example())
@@ -569,11 +570,11 @@ def check_thm41(problem) -> Evidence:
         parts.append(pw | regime_facts(rg, problem.tau, problem) | {"seed": tr.seed})
         inside.append(ev.holds)
     idx, fails, worst = in_event_failures(ws, inside)
-    w = ws[worst] if idx else 0.0
+    w = ws[worst] if idx else math.inf  # no init judged: the check vouches for nothing
     pw = parts[worst]
     out = len(trs) - len(idx)
     return Evidence(
-        holds=not fails, witness=w, bound=1.0, relation="<=",
+        holds=bool(idx) and not fails, witness=w, bound=1.0, relation="<=",
         summary=f"{len(fails)}/{len(idx)} inits inside A.1's event fail ({out} outside it, not checked); "
                 f"worst in-event init: (1) norms/bounds {fmt(pw['norm_part'])}, (2) SR {fmt(pw['sr_part'])}, "
                 f"(3) L / D.2 bound {fmt(pw['loss_part'])} (alpha = {fmt(pw['alpha'])}, kappa = "

@@ -146,13 +146,15 @@ def f2_pattern_witness(own_last: float, other_last: float, T: float) -> tuple:
 def thm43_verdict(witnesses, in_event) -> dict:
     """Theorem 4.3's conclusions are deterministic on the A.1/A.2 event: ``{failures, inside,
     outside, holds, worst}`` where ``failures`` counts inits inside the event with a witness above 1
-    (holds iff none), ``outside`` the inits outside it (reported, not judged), ``worst`` the largest
+    (holds iff none, and at least one init was judged: a check that judged no init vouches for
+    nothing), ``outside`` the inits outside it (reported, not judged), ``worst`` the largest
     witness among inits inside."""
     w = np.asarray(witnesses, dtype=float)
     e = np.asarray(in_event, dtype=bool)
     inside = w[e]
     fails = int((~(inside <= 1.0)).sum())
-    return {"failures": fails, "inside": int(e.sum()), "outside": int((~e).sum()), "holds": fails == 0,
+    return {"failures": fails, "inside": int(e.sum()), "outside": int((~e).sum()),
+            "holds": fails == 0 and inside.size > 0,
             "worst": float(inside.max()) if inside.size else math.nan}
 
 
