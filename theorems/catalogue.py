@@ -15,7 +15,7 @@ appears in the report like any registered statement.
 from __future__ import annotations
 
 from .registry import Statement, registered
-from .statements import auxiliary, conjectures, leaky, preliminaries, relu  # noqa: F401  (they register)
+from .statements import auxiliary, conjectures, conjectures_new, leaky, preliminaries, relu  # noqa: F401  (they register)
 
 STATEMENT_MODULES = (preliminaries, leaky, relu, auxiliary, conjectures)
 
