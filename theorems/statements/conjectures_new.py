@@ -1,6 +1,6 @@
 """Two conjectures from what the suite has seen (issue 11), written as a researcher would write them:
-the public ``@conjecture`` decorator, the public strategies, ``sim.simulate``, and the helpers of
-the paper's conjectures module. Each finite-horizon form and its thresholds are declared here, before
+the public ``@conjecture`` decorator (``theorems.conjectures.conjecture``), the public strategies,
+``sim.simulate``, and the helpers of the paper's conjectures module. Each finite-horizon form and its thresholds are declared here, before
 any run of the check.
 
 - Q.5 (from Q.3's refutation): in discrete-time ReLU GD the pattern keeps changing because
@@ -17,8 +17,9 @@ import math
 import numpy as np
 
 import sim
-from theorems import Evidence, conjecture
 from theorems import strategies as S
+from theorems.conjectures import conjecture  # in a test file: from theorems import Evidence, conjecture
+from theorems.registry import Evidence  # (here the catalogue imports this module: no package import)
 from theorems.statements.common import fmt
 from theorems.statements.conjectures import margin_order_settled, switches_by_decade, with_decades
 
