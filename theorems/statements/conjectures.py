@@ -1,4 +1,4 @@
-"""Three conjectures from the paper's open questions (Section 7), written with the same
+"""The paper's open questions as conjectures Q.1-Q.4 (Section 7), written with the same
 ``@conjecture`` decorator a researcher uses (see README). Each finite-horizon consequence is
 declared here, before any run."""
 
@@ -183,7 +183,8 @@ def switch_counts(cumulative, Z0: np.ndarray, y: np.ndarray) -> dict:
 
     ``cumulative``: the running counters ``switches`` (each ``(2, m, n)``: how many ``t in [1, e]``
     have ``1(Z(t) >= 0) != 1(Z(t-1) >= 0)``) of runs to horizons ``e_0 < e_1 < ... < e_K`` (GD is
-    deterministic, so a run to ``e_k`` is the first ``e_k`` steps of every longer one). ``Z0``: the
+    deterministic, so a run to ``e_k`` is the first ``e_k`` steps of every longer one, up to
+    round-off: an entry within round-off of 0 may switch in one run and not in the other). ``Z0``: the
     pre-activations ``<w_{j,r}(0), x_i>`` ``(2, m, n)``; ``y``: the labels.
 
     Returns arrays of length ``K + 1``, entry ``0`` for ``(0, e_0]`` and entry ``k`` for
