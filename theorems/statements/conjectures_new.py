@@ -1,7 +1,7 @@
 """Two conjectures from what the suite has seen (issue 11), written as a researcher would write them:
 the public ``@conjecture`` decorator (``theorems.conjectures.conjecture``), the public strategies,
-``sim.simulate``, and the helpers of the paper's conjectures module. Each finite-horizon form and its thresholds are declared here, before
-any run of the check.
+``sim.simulate``, and the helpers of the paper's conjectures module. Each finite-horizon form and
+its thresholds are declared here, before any run of the check.
 
 - Q.5 (from Q.3's refutation): in discrete-time ReLU GD the pattern keeps changing because
   other-class entries (j = -y_i) chatter around 0, and that chattering does not die out.
@@ -103,7 +103,8 @@ def test_chattering_persists(problem):
                  if k else f"no entry chattered {Q5_MIN_CHATTER} times in (T/100, T/10] (vacuous)")
                 + f"; chattering switches in (0, T/100], (T/100, T/10], (T/10, T]: {counts} (rate per step "
                   f"over the last decade / the one before: {fmt(rate)}); entries chattering by the ends: "
-                  f"{[int(x) for x in c['chattering_entries']]}; own-class switches: {[int(x) for x in c['own']]}",
+                  f"{[int(x) for x in c['chattering_entries']]}; "
+                  f"own-class switches: {[int(x) for x in c['own']]}",
         details={"n": problem.n, "m": problem.m, "steps": problem.steps, "p": problem.data.p,
                  "data": problem.data.name, "decade_edges": edges, "chatter_other": counts,
                  "steady_entries": k, "rate_ratio": rate, "slowest_entry_rate_ratio": slow,
@@ -129,10 +130,13 @@ def test_chattering_persists(problem):
 # log t up to O(1/log t), so over the last two decades its increments agree:
 #     | (h(T) - h(T/10)) / (h(T/10) - h(T/100)) - 1 | <= Q6_TOL   for j = +-1.
 # A power law t^-a gives 10^(a/2) (1.12 for a = 0.1, 1.26 for a = 0.2); 1/log t gives
-# sqrt-like increments, 0.92-0.94 at these horizons. The horizon: 400 tau, extended tenfold (up to
+# sqrt-like increments, 0.88-0.94 at these horizons. The horizon: 400 tau, extended tenfold (up to
 # Q6_MAX_EXTEND) until no activation switched after T/100 (sim.running's last_switch), the
 # order of the margins settled over [T/100, T], and min_i y_i f at T/100 is at least Q6_MIN_MARGIN
-# (the coefficients' log(1 + a t) are then log t + c_i up to e^-4: the o(1) part of E_j is spent). SR - 1 below SR_ROUNDOFF (m = 1, or round-off) is
+# (the coefficients' log(1 + a t) are then log t + c_i up to e^-4: the o(1) part of E_j is spent).
+# The margin condition came second: the first form, without it, was refuted on draws still in the
+# transient (T = 8000, power-of-t exponent 1.35 then 0.75, increment ratio 1.74), where the gap can
+# look like a power of t. SR - 1 below SR_ROUNDOFF (m = 1, or round-off) is
 # not a measurement: such a j is skipped (vacuous where both are). The step size is drawn from a tenth
 # of its bound up (Q6_ETA_FRAC): a smaller step runs nearly the same path in proportionally more steps
 # (eta enters through eta t), and at a thousandth of the bound the 1000x horizon cost 40 s a draw.
@@ -158,9 +162,11 @@ def decade_exponent(t, g) -> float:
 @conjecture(
     "Q.6", title="Leaky: SR(W_j) - 1 decays like 1/log^2 t",
     text="Leaky ReLU, nearly-orthogonal data, Theorem 4.1's conditions, m >= 2: SR(W_j(t)) - 1 = "
-         "Theta(1/log^2 t) for j = +-1 (eta >= eta_max / 10) - faster than Lemma C.3's 1/log t and slower than any power of "
+         "Theta(1/log^2 t) for j = +-1 (eta >= eta_max / 10) - faster than Lemma C.3's 1/log t and "
+         "slower than any power of "
          "t. Finite-horizon form: once no activation switches after T/100 (the horizon, from 400 tau, "
-         "extended tenfold up to 1000x, until also min_i y_i f >= 4 at T/100), h = (SR - 1)^(-1/2) grows by the same amount over (T/10, T] "
+         "extended tenfold up to 1000x, until also min_i y_i f >= 4 at T/100), h = (SR - 1)^(-1/2) "
+         "grows by the same amount over (T/10, T] "
          "as over (T/100, T/10], to within 5%.",
     strategy=S.leaky_problems(horizon_tau=400.0, m_range=(2, 16), orthogonal=False, eta_frac=Q6_ETA_FRAC),
     markers=("leaky",), max_examples=10,
@@ -199,7 +205,8 @@ def test_stable_rank_gap_log_squared(problem):
                 f"min margin {q0:.3g} at T/100); "
                 + "; ".join(parts),
         details={"n": problem.n, "m": problem.m, "gamma": problem.gamma, "p": problem.data.p,
-                 "data": problem.data.name, "steps": T, "horizon_extended": extend, "frozen": frozen, "regime_reached": ready,
+                 "data": problem.data.name, "steps": T, "horizon_extended": extend, "frozen": frozen,
+                 "regime_reached": ready,
                  "increment_ratio": {str(j): r for j, r in ratios.items()},
                  "t_exponents": {str(j): list(e) for j, e in expo.items()}},
         series=[{"title": "(SR(W_j) - 1)^(-1/2) against log t: a straight line is 1/log^2 t",
