@@ -15,10 +15,11 @@ appears in the report like any registered statement.
 from __future__ import annotations
 
 from .registry import Statement, registered
-from .statements import (auxiliary, conjectures, errata, leaky, leaky_phases,  # noqa: F401  (they register)
-                         preliminaries, relu, relu_limits)
+from .statements import (auxiliary, conjectures, conjectures_new, errata, leaky,  # noqa: F401  (they register)
+                         leaky_phases, preliminaries, relu, relu_limits)
 
-STATEMENT_MODULES = (preliminaries, leaky, leaky_phases, relu, relu_limits, auxiliary, errata, conjectures)
+STATEMENT_MODULES = (preliminaries, leaky, leaky_phases, relu, relu_limits, auxiliary, errata, conjectures,
+                     conjectures_new)
 
 
 def all_statements(kind: str | None = None) -> list[Statement]:
