@@ -334,3 +334,26 @@ def test_c3_each_part_broken_alone(small_run):
     t3.stable_rank[last, 1] = 1 + (tr.stable_rank[k0, 1] - 1) * math.log(tr.steps[k0]) / math.log(tr.steps[-1]) * 1.01
     w, parts = L.stable_rank_witness(t3, rg)
     assert parts["rate_part"] > 1 and parts["bound_part"] <= 1, parts
+
+
+def test_c3_bound_is_its_formula():
+    """C.3's proof bound 4bV/(V-b)^2 pinned to DERIVED-CONSTANTS row e as the check writes it
+    (b = max ||w(0)|| + sqrt((1+q) n)(1-gamma) C'/Rmin, V = sqrt((1-q)(n_j + gamma^2 n_-j)) G(t)/Rmax,
+    G from (D.6)); infinite where V <= b."""
+    p = _problem(n=5, R=1.5)
+    rg = L.regime(p)
+    g, q, k = p.gamma, rg.q, rg.kappa
+    T1 = K.T1_star(rg, p.tau)
+    Cp = T1 / p.tau
+    t = np.array([T1 - 1.0, T1 + 10.0, 1e4, 1e7, 1e12])
+    for j in (0, 1):
+        nj = int((p.data.y == (1.0 if j == 0 else -1.0)).sum())
+        b = 0.3 + math.sqrt((1 + q) * p.n) * (1 - g) * Cp / p.data.Rmin
+        Ci = (1 + g) * ((1 + k) * Cp + rg.beta)
+        A = (1 + g ** 2) * (1 + k)
+        G = np.log1p(A * p.eta * p.data.Rmin ** 2 * math.exp(-Ci) * np.maximum(t - T1, 0) / (2 * p.n * p.m)) / A
+        V = math.sqrt((1 - q) * (nj + g ** 2 * (p.n - nj))) * G / p.data.Rmax
+        want = np.where(V > b, 4 * b * V / (V - b) ** 2, np.inf)
+        got = L.c3_bound(p, rg, t, j, 0.3)
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+        assert np.isinf(got[0]) and np.isfinite(got[-1])

@@ -148,3 +148,12 @@ def test_scalar_norms_broadcast_to_every_point():
     ds = sim.data.orthogonal(3, 5, norms=2.0, seed=1)
     np.testing.assert_allclose(ds.norms, [2.0, 2.0, 2.0], rtol=1e-12)
     np.testing.assert_allclose(sim.data.nearly_orthogonal(3, 5, 0.1, norms=1.5, seed=1).norms, 1.5, rtol=1e-12)
+
+
+def test_nearly_orthogonal_off_diagonal_entries_spread_over_both_signs():
+    """The off-diagonal Gram entries are uniform in [-p, p] (one pair at +-p): both signs and a
+    spread of magnitudes, not all at one value (kills a mutant drawing them from [p, p])."""
+    ds = sim.data.nearly_orthogonal(10, 20, 0.05, seed=3)
+    off = ds.gram[np.triu_indices(10, 1)]
+    assert (off > 0).sum() >= 5 and (off < 0).sum() >= 5
+    assert off.std() > 0.01 and np.abs(off).max() == pytest.approx(0.05, rel=1e-9)

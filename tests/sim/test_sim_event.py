@@ -168,3 +168,13 @@ def test_event_loss_derivative_bound_is_verified():
     _windows_respect_pattern(pr, ev.info["windows_log"])
     assert_trajectories_close(ev, sim.simulate(pr, "fast"), label=describe(pr))
     assert_trajectories_close(ev, sim.simulate(pr, "reference"), label=describe(pr))
+
+
+@pytest.mark.parametrize("gamma,p", [(0.2, 0.05), (0.0, 0.0), (0.0, 0.05)])
+def test_event_step_accounting_adds_up(gamma, p):
+    """Every step is taken exactly once, reduced or per step: ``reduced_steps + per_step_steps`` is
+    the horizon (kills a mutant that miscounts the steps left before the next checkpoint)."""
+    ds = sim.nearly_orthogonal(5, 20, p=p, seed=4) if p else sim.orthogonal(5, 20, seed=4)
+    pr = sim.Problem(ds, m=4, eta=0.5, sigma0=0.05, steps=5000, gamma=gamma, seed=2)
+    info = sim.simulate(pr, "event").info
+    assert info["reduced_steps"] + info["per_step_steps"] == pr.steps, info

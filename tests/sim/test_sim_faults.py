@@ -160,3 +160,30 @@ def test_simulate_default_path_is_the_engine_itself(engine):
         assert a.tobytes() == b.tobytes()
     for k in via.running:
         assert via.running[k].tobytes() == direct.running[k].tobytes()
+
+
+def test_faulty_reference_tracks_running_quantities_with_the_right_norms():
+    """Under a fault the weight-space reference loop's running quantities (its tracker scales rho
+    by ||x_i||^2) equal the coefficient-space kernel's, on data whose norms differ across points."""
+    ds = sim.nearly_orthogonal(4, 12, p=0.05, norms=[1.0, 2.0, 1.5, 0.8], seed=2)
+    pr = sim.Problem(ds, m=3, eta=0.3, sigma0=0.05, steps=200, gamma=0.2, seed=3)
+    with faults.inject("dsigma_neg_halved"):
+        bad, ref = sim.simulate(pr, "fast"), sim.simulate(pr, "reference")
+    for k in ("balance", "min_preact_S0"):
+        np.testing.assert_allclose(ref.running[k], bad.running[k], rtol=1e-8, atol=1e-12, err_msg=k)
+
+
+def test_per_step_faulty_kernel_honours_the_init_knobs():
+    """The per-step faulty path applies the init knobs too (with another knob set, no exact
+    equivalent exists and the init is built there): variance sigma0^4, and identical neurons."""
+    from sim.engines import faulty
+
+    pr = _pr(steps=5)
+    W0 = pr.init_weights(pr.seed)
+    f = faults.Fault("test", "init variance squared with a Gram perturbation", init_variance_squared=True,
+                     gram_eps=1e-3)
+    tr = faulty.run(pr, None, f)
+    np.testing.assert_allclose(tr.W0, W0 * pr.sigma0, rtol=1e-14)
+    g = faults.Fault("test2", "identical neurons", identical_neurons=True)
+    tr2 = faulty.run(pr, None, g)
+    assert np.array_equal(tr2.W0, np.repeat(W0[:, :1], pr.m, axis=1))

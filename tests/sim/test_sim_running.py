@@ -136,3 +136,45 @@ def test_batched_many_seeds_track_each_init():
     seeds = [3, 1, 4]
     for tb, s in zip(sim.simulate(pr, "batched", seeds=seeds), seeds):
         assert_running_matches(tb, sim.simulate(pr, "fast", seeds=[s])[0], exact_values=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_window_bounds_are_their_formulas(seed):
+    """The event engine's bounds over a reduced window (:func:`sim.running.window`), recomputed
+    with numpy from the module docstring's formulas on random inputs: the minimum pre-activation
+    over S_k(0) is ``min_a Z_ka(T0) + sum_i min(0, G_ki D_ia A_i)``, and the balance folds
+    ``min_i`` of the lower bounds of ``S_{j,i}`` (0 where a coefficient changes sign, else the
+    smaller end) over ``max_i'`` of ``max(S_{j',i'}(T0), S_{j',i'}(T0 + J))``. (The brute-force
+    comparisons above only see these bounds when a window's bound is the binding minimum.)"""
+    rng = np.random.default_rng(seed)
+    n, m = 4, 3
+    m2 = 2 * m
+    y = np.array([1.0, -1.0, 1.0, -1.0])
+    Z = rng.standard_normal((n, m2))
+    rho = rng.standard_normal((n, m2)) * 0.5
+    D = rng.choice([-1.0, -0.3, 0.3, 1.0], size=(n, m2))
+    Xr = rng.standard_normal((n, 7))
+    G = Xr @ Xr.T
+    A = y * rng.uniform(0.1, 2.0, n)
+    sq = np.diag(G).copy()
+    st = running.new_state(Z, y)
+    S_T0 = np.stack([np.abs(rho[:, :m]).sum(1), np.abs(rho[:, m:]).sum(1)])
+    st["S"][:] = S_T0
+    running.window(0, 5, Z, rho, D, G, A, sq, *running.args(st))
+    # minimum pre-activation over S_k(0)
+    lo = Z.copy()
+    for k in range(n):
+        for a in range(m2):
+            lo[k, a] += sum(min(0.0, G[k, i] * D[i, a] * A[i]) for i in range(n))
+    S0 = np.isfinite(st["S0"]) & (st["S0"] == 0.0)
+    want = np.where(S0, lo, np.inf).min(1)
+    np.testing.assert_allclose(st["minpre"], want, rtol=1e-12)
+    assert np.all(np.isinf(st["minpre_att"]))  # a window's bound is never an attained value
+    # balance
+    r1 = rho + D * (sq * A)[:, None]
+    low = np.where(np.sign(rho) * np.sign(r1) < 0, 0.0, np.minimum(np.abs(rho), np.abs(r1)))
+    lowS = np.stack([low[:, :m].sum(1), low[:, m:].sum(1)])
+    upS = np.maximum(S_T0, np.stack([np.abs(r1[:, :m]).sum(1), np.abs(r1[:, m:]).sum(1)]))
+    bal = np.array([[lowS[j].min() / upS[jj].max() for jj in range(2)] for j in range(2)])
+    np.testing.assert_allclose(st["bal"], bal, rtol=1e-12)
+    assert np.all(np.isinf(st["bal_att"]))

@@ -13,7 +13,6 @@ import sim
 from sim.trajectory import J_SIGN as J  # noqa: F401  (the paper's j for axis index 0, 1)
 
 from ..conditions import conditions_leaky, conditions_relu
-from ..registry import Evidence
 
 
 def run(problem: sim.Problem) -> sim.Trajectory:
@@ -47,32 +46,6 @@ def run_inits(problem: sim.Problem, k: int | None = None) -> list:
     if resolve_device(DEVICE["name"]) == "cuda":
         return sim.simulate(problem, engine="batched", seeds=seeds, device="cuda")
     return sim.simulate(problem, engine="event", seeds=seeds)
-
-
-def check_over_inits(problem: sim.Problem, per_init, summary, series_of):
-    """The "w.p. >= 1 - delta over the initialisation" form of a check. ``per_init(tr) ->
-    (witness, parts)`` measures one initialisation (it holds iff ``witness <= 1``); the number of
-    inits whose witness exceeds 1 is tested against ``delta`` with a one-sided binomial test at
-    level ``alpha``. Evidence: witness = the p-value (holds iff ``>= alpha``); the worst init's
-    witness is reported (``summary(parts)`` says what it is made of, ``series_of(tr)`` plots it)
-    and is what the search pushes up."""
-    from ..constants import ALPHA_TEST, DELTA
-
-    trs = run_inits(problem)
-    ws, parts = zip(*(per_init(tr) for tr in trs))
-    fails = int(sum(w > 1.0 for w in ws))
-    pval = binomial_p_value(fails, len(trs), DELTA.value)
-    k = int(np.argmax(ws))
-    return Evidence(holds=pval >= ALPHA_TEST.value, witness=pval, bound=ALPHA_TEST.value, relation=">=",
-                    score=ws[k],
-                    summary=f"{fails}/{len(trs)} inits have a witness above 1 (binomial p = {fmt(pval)} "
-                            f"against delta = {DELTA.value}); worst init's witness {fmt(ws[k])}: "
-                            + summary(parts[k]),
-                    details=describe(problem) | {"inits": len(trs), "failures": fails, "p_value": pval,
-                                                 "per_init_witness": list(ws)} | parts[k],
-                    series=series_of(trs[k]),
-                    binomial=binomial_record(fails, len(trs), "inits", DELTA.value, pval,
-                                             worst=("worst init's witness", ws[k], 1.0, "<=")))
 
 
 def binomial_record(failures: int, trials: int, unit: str, allowed: float, p_value: float,
