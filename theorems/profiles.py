@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+from contextlib import contextmanager
 
 from hypothesis import HealthCheck, settings
 
@@ -56,9 +57,26 @@ LIMIT_HORIZON_SCALE = {"ci": 10, "search": 10, "dev": 10, "thorough": 1}
 LIMIT_HORIZON_MAX = 10  # the largest of them (the strategies' step cap scales with it)
 
 
+_LIMIT_OVERRIDE: list = []  # a stack: limit_horizons(k) pushes k for the duration of a block
+
+
 def limit_horizon_scale() -> int:
-    """The active profile's extra horizon multiplier for limit and rate statements."""
+    """The active profile's extra horizon multiplier for limit and rate statements (or the one
+    :func:`limit_horizons` set)."""
+    if _LIMIT_OVERRIDE:
+        return _LIMIT_OVERRIDE[-1]
     return LIMIT_HORIZON_SCALE.get(base_profile(), LIMIT_HORIZON_MAX)
+
+
+@contextmanager
+def limit_horizons(scale: int):
+    """Draw limit and rate statements' examples with extra horizon multiplier ``scale`` inside the
+    block (the power measurement uses 1: see :mod:`theorems.power`)."""
+    _LIMIT_OVERRIDE.append(int(scale))
+    try:
+        yield
+    finally:
+        _LIMIT_OVERRIDE.pop()
 
 
 def current_profile() -> str:
