@@ -11,7 +11,7 @@ from theorems.statements.auxiliary import MatrixExperiment, _exceedances, _sampl
 def test_h3_reports_the_empirical_constant_of_its_own_samples():
     """The reported empirical constant is max ||A||_2 / (K (sqrt m + sqrt n + t)) over the very
     matrices the check sampled (it drives the search's target)."""
-    ex = MatrixExperiment(law="gaussian", m=6, n=4, t=1.0, C=1.0, seed=5, samples=40)
+    ex = MatrixExperiment(law="gaussian", m=6, n=4, t=1.0, C=2.0, seed=5, samples=40)
     ev = _exceedances(ex, 2.0, 0.5, "test")
     A = _sample(ex.law, np.random.default_rng(ex.seed), (ex.samples, ex.m, ex.n))
     want = np.linalg.norm(A, ord=2, axis=(1, 2)).max() / (2.0 * (math.sqrt(6) + 2 + 1.0))
