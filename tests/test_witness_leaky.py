@@ -357,3 +357,16 @@ def test_c3_bound_is_its_formula():
         got = L.c3_bound(p, rg, t, j, 0.3)
         np.testing.assert_allclose(got, want, rtol=1e-12)
         assert np.isinf(got[0]) and np.isfinite(got[-1])
+
+
+def test_norm_slope_band_is_row_g():
+    """The reported limit band of ||w_{j,r}(t)|| / log t pinned to DERIVED-CONSTANTS row g."""
+    p = _problem(n=5, R=1.5)
+    rg = L.regime(p)
+    g, q, k = p.gamma, rg.q, rg.kappa
+    y, nrm = p.data.y, p.data.norms
+    for j, sgn in ((0, 1.0), (1, -1.0)):
+        S_j = (np.where(y == sgn, 1.0, g) ** 2 / nrm ** 2).sum()
+        lo = math.sqrt((1 - q) * S_j) / ((1 + g ** 2) * (1 + k))
+        hi = math.sqrt((1 + q) * S_j) / ((1 + g ** 2) * (1 - k))
+        np.testing.assert_allclose(L.norm_slope_band(p, rg)[j], [lo, hi], rtol=1e-12)
