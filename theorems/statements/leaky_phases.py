@@ -78,16 +78,21 @@ def _b2_strategy(**kw):
 def check_B2(problem) -> Evidence:
     """Witness: :func:`b2_witness` at every step ``1 <= t <= T1*`` (checkpoints at every step there);
     holds iff ``>= c2 = c~(C') R^-2`` (:func:`theorems.constants.b2_c2`) with ``C' = T1*/tau``."""
+    return _b2_check(problem, b2_c2, "c~(C') R^-2")
+
+
+def _b2_check(problem, c2_of, c2_form: str) -> Evidence:
+    """Lemma B.2's check against ``c2 = c2_of(beta, gamma, R, q, C')`` (``c2_form`` names it)."""
     tr = run(problem)
     rg = regime(problem)
     T1 = min(T1_star(rg, problem.tau), problem.steps)
-    c2 = b2_c2(rg.beta, problem.gamma, problem.data.R, rg.q, T1 / problem.tau)
+    c2 = c2_of(rg.beta, problem.gamma, problem.data.R, rg.q, T1 / problem.tau)
     w, t_at = b2_witness(tr.steps, tr.rho, problem.gamma, T1)
     k = (tr.steps > 0) & (tr.steps <= T1)
     return Evidence(
         holds=w >= c2, witness=w, bound=c2, relation=">=",
         summary=f"min_(t <= T1*) min|rho| / (gamma max|rho|) = {fmt(w)} at t = {t_at} of T1* = {T1} steps "
-                f"(every step checked; c2 = c~(C') R^-2 = {fmt(c2)} at C' = {fmt(T1 / problem.tau)}, "
+                f"(every step checked; c2 = {c2_form} = {fmt(c2)} at C' = {fmt(T1 / problem.tau)}, "
                 f"beta = {fmt(rg.beta)}; witness / c2 = {fmt(w / c2)})" + _regime_note(rg),
         details=describe(problem) | {"t_of_min": t_at, "T1": T1, "c2": c2, "witness_over_bound": w / c2}
         | regime_facts(rg, problem.tau, problem),
@@ -108,18 +113,7 @@ def check_B2(problem) -> Evidence:
     source="Lemma B.2 (Appendix B), lines 1790-1856, sharpened within its own argument")
 def check_B2_sharp(problem) -> Evidence:
     """As :func:`check_B2`, against ``c2 = c~/(1 - c~) R^-2`` (:func:`theorems.constants.b2_c2_sharp`)."""
-    tr = run(problem)
-    rg = regime(problem)
-    T1 = min(T1_star(rg, problem.tau), problem.steps)
-    c2 = b2_c2_sharp(rg.beta, problem.gamma, problem.data.R, rg.q, T1 / problem.tau)
-    w, t_at = b2_witness(tr.steps, tr.rho, problem.gamma, T1)
-    return Evidence(
-        holds=w >= c2, witness=w, bound=c2, relation=">=",
-        summary=f"min_(t <= T1*) min|rho| / (gamma max|rho|) = {fmt(w)} at t = {t_at} of T1* = {T1} steps "
-                f"(every step checked; c2 = c~/(1 - c~) R^-2 = {fmt(c2)} at C' = {fmt(T1 / problem.tau)}; "
-                f"witness / c2 = {fmt(w / c2)})" + _regime_note(rg),
-        details=describe(problem) | {"t_of_min": t_at, "T1": T1, "c2": c2, "witness_over_bound": w / c2}
-        | regime_facts(rg, problem.tau, problem))
+    return _b2_check(problem, b2_c2_sharp, "c~/(1 - c~) R^-2")
 
 
 # ---------------------------------------------------------------------------------------------
