@@ -158,3 +158,22 @@ def test_valid_edge_values_are_accepted():
     assert 10 in _problem(extra_checkpoints=(10,)).checkpoints
     _problem(eta=np.float32(0.5), m=np.int64(3), gamma=np.float64(0.0), steps=np.int32(5))
     assert _problem(batch_size=99).full_batch
+
+
+def test_minibatch_schedule_visits_every_point_once_per_epoch():
+    """``batch_schedule``: with ``nb = ceil(n / bs)`` batches per epoch, step ``t`` takes
+    ``perm[t // nb, (t % nb) bs : (t % nb + 1) bs]``; each epoch's batches partition the points, and
+    there are enough epochs for every step (kills a mutant that broke ``nb``)."""
+    import numpy as np
+
+    import sim
+
+    pr = sim.Problem(sim.orthogonal(7, 9, seed=0), m=2, eta=0.5, sigma0=0.1, steps=20, batch_size=3,
+                     shuffle_seed=4)
+    perm, bs = pr.batch_schedule()
+    nb = -(-7 // 3)
+    assert bs == 3 and perm.shape == (-(-20 // nb), 7)
+    for e in range(perm.shape[0]):
+        batches = [perm[e, b * bs:(b + 1) * bs] for b in range(nb)]
+        assert sorted(np.concatenate(batches).tolist()) == list(range(7))
+        assert [len(x) for x in batches] == [3, 3, 1]
