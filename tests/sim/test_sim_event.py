@@ -178,3 +178,5 @@ def test_event_step_accounting_adds_up(gamma, p):
     pr = sim.Problem(ds, m=4, eta=0.5, sigma0=0.05, steps=5000, gamma=gamma, seed=2)
     info = sim.simulate(pr, "event").info
     assert info["reduced_steps"] + info["per_step_steps"] == pr.steps, info
+    logged = event.run(pr, log_windows=10 ** 6).info
+    assert logged["windows"] == len(logged["windows_log"]) and logged["windows_log"][:, 1].sum() == info["reduced_steps"]
