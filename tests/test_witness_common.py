@@ -35,3 +35,20 @@ def test_last_running_masks_entries():
     mask[0] = True
     assert last_running(tr, "last_switch", mask) == 5
     assert last_running(tr, "last_switch", np.zeros_like(mask)) == -1
+
+
+def test_extend_until_stops_at_the_first_ready_horizon_or_the_cap():
+    """The conjectures' adaptive horizon: 1, 10, 100, ... until ready, never past the cap."""
+    from theorems.statements.common import extend_until
+
+    seen = []
+
+    def run_at(k):
+        seen.append(k)
+        return k
+
+    assert extend_until(run_at, lambda k: k >= 100, 1000) == (100, 100, True) and seen == [1, 10, 100]
+    seen.clear()
+    assert extend_until(run_at, lambda k: False, 1000) == (1000, 1000, False) and seen == [1, 10, 100, 1000]
+    seen.clear()
+    assert extend_until(run_at, lambda k: True, 1000) == (1, 1, True) and seen == [1]

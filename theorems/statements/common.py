@@ -156,6 +156,19 @@ def last_running(tr: sim.Trajectory, key: str, mask: np.ndarray | None = None) -
     return float(a.max()) if a.size else -1.0
 
 
+def extend_until(run_at, ready, max_extend: int, factor: int = 10) -> tuple:
+    """The adaptive horizon of the conjectures' finite-horizon forms: ``run_at(k)`` simulates the
+    horizon times ``k`` for ``k = 1, factor, factor^2, ...``, stopping at the first run on which
+    ``ready(tr)`` holds, or at ``k >= max_extend``. Returns ``(tr, k, ready)``."""
+    k = 1
+    while True:
+        tr = run_at(k)
+        ok = bool(ready(tr))
+        if ok or k >= max_extend:
+            return tr, k, ok
+        k *= factor
+
+
 def last_true(steps: np.ndarray, mask: np.ndarray) -> float:
     """The last step at which ``mask`` holds (-1 if never)."""
     idx = np.nonzero(mask)[0]

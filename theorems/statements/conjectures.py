@@ -12,7 +12,7 @@ from scipy.optimize import nnls
 from .. import strategies as S
 from ..conjectures import conjecture
 from ..registry import Evidence
-from .common import at_fraction, describe, fmt, run, series
+from .common import at_fraction, describe, extend_until, fmt, run, series
 
 
 def normalised_margin_spread(tr, k: int) -> float:
@@ -53,13 +53,9 @@ def margin_order_settled(tr, since: float = 0.01) -> bool:
     strategy=S.leaky_problems(horizon_tau=Q1_HORIZON_TAU), markers=("leaky",), max_examples=10,
     source="Section 7 (open question); Lyu & Li (2019), Frei et al. (2022)")
 def margins_equalise(problem) -> Evidence:
-    extend = 1
-    while True:
-        tr = run(problem if extend == 1 else problem.replace(steps=problem.steps * extend))
-        settled = margin_order_settled(tr)
-        if settled or extend >= Q1_MAX_EXTEND:
-            break
-        extend *= 10
+    tr, extend, settled = extend_until(
+        lambda k: run(problem if k == 1 else problem.replace(steps=problem.steps * k)),
+        margin_order_settled, Q1_MAX_EXTEND)
     k0 = at_fraction(tr.steps, 0.1)
     s0, s1 = normalised_margin_spread(tr, k0), normalised_margin_spread(tr, -1)
     w = s1 / s0 if s0 > 0 else (0.0 if s1 == 0 else math.inf)
@@ -141,14 +137,14 @@ def with_decades(problem, steps: int, decades: int = 2):
     markers=("leaky",), max_examples=10,
     source="Section 7 (open question); Lyu & Li (2019), Ji & Telgarsky (2020)")
 def kkt_residual_falls(problem) -> Evidence:
-    extend = 1
-    while True:
-        tr = run(with_decades(problem, problem.steps * extend))
-        k0 = int(np.searchsorted(tr.steps, tr.steps[-1] // 10))
-        ready = margin_order_settled(tr) and tr.margins[k0].min() >= Q2_MIN_MARGIN
-        if ready or extend >= Q2_MAX_EXTEND:
-            break
-        extend *= 10
+    def decade_start(tr):
+        return int(np.searchsorted(tr.steps, tr.steps[-1] // 10))
+
+    tr, extend, ready = extend_until(
+        lambda k: run(with_decades(problem, problem.steps * k)),
+        lambda tr: margin_order_settled(tr) and tr.margins[decade_start(tr)].min() >= Q2_MIN_MARGIN,
+        Q2_MAX_EXTEND)
+    k0 = decade_start(tr)
     r0, r1 = kkt_residual(tr, k0), kkt_residual(tr, len(tr.steps) - 1)
     q0, q1 = float(tr.margins[k0].min()), float(tr.margins[-1].min())
     P0, P1 = r0 * q0, r1 * q1
