@@ -66,8 +66,18 @@ def test_bare_pytest_collects_from_the_root():
 def test_an_uninstalled_checkout_stops_with_the_install_command(request):
     """Collecting before installing stops with one line naming what is missing and the README's
     install command (it was an INTERNALERROR traceback about threadpoolctl)."""
-    from tests.conftest import INSTALL, missing_requirements
+    from conftest import INSTALL, missing_requirements
 
     assert missing_requirements(request.config) == []
     assert missing_requirements(request.config, ("numpy", "no_such_module_xyz")) == ["no_such_module_xyz"]
     assert INSTALL == _readme_setup_commands()[0]
+
+
+def test_the_plugin_running_is_the_checkouts(request):
+    """Inside the repository the installed pytest11 entry point is blocked and conftest.py registers
+    the plugin from this checkout, so a stale install (an editable install whose checkout moved:
+    bare pytest crashed with "No module named 'theorems'") is never the plugin that runs."""
+    pm = request.config.pluginmanager
+    assert pm.is_blocked("theorems") and not pm.has_plugin("theorems")
+    plugin = pm.get_plugin("theorems.plugin")
+    assert plugin is not None and Path(plugin.__file__).resolve().parent.parent == ROOT

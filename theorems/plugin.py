@@ -1,4 +1,5 @@
-"""pytest plugin (registered through the ``pytest11`` entry point, so plain ``pytest`` loads it).
+"""pytest plugin (a ``pytest11`` entry point, so plain ``pytest`` loads it wherever the package is
+installed; inside this repository the root ``conftest.py`` registers it from the checkout instead).
 
 Options, fixtures and the evidence channel:
 
