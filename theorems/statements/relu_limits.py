@@ -507,7 +507,8 @@ def check_G1(problem) -> Evidence:
     k0 = at_fraction(tr.steps, 0.1)
     tail, _ = g1_witness(loss[k0:], bound[k0:])
     alpha_s = g1_alpha_sharp(c["aE"], cp)
-    sharp, _ = g1_witness(loss, g1_bound(tr, alpha_s, b))
+    bound_s = g1_bound(tr, alpha_s, b)
+    sharp, _ = g1_witness(loss, bound_s)
     kk = tr.steps >= 1
     t = tr.steps[kk]
     return Evidence(
@@ -520,4 +521,4 @@ def check_G1(problem) -> Evidence:
                                      "ratio_sharp_alpha": sharp},
         series=[series("Training loss (log-log) and Lemma G.1's bound", "t (steps)", "L_S(W(t))",
                        [("loss", t, loss[kk]), (f"G.1 bound, alpha = {alpha:.3g}", t, bound[kk]),
-                        (f"sharper alpha = {alpha_s:.3g}", t, g1_bound(tr, alpha_s, b)[kk])], logx=True, logy=True)])
+                        (f"sharper alpha = {alpha_s:.3g}", t, bound_s[kk])], logx=True, logy=True)])
