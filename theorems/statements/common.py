@@ -199,3 +199,9 @@ def run_seeds(problem: sim.Problem, seeds) -> list:
     if resolve_device(DEVICE["name"]) == "cuda":
         return sim.simulate(problem, engine="batched", seeds=seeds, device="cuda")
     return sim.simulate(problem, engine="event", seeds=seeds)
+
+
+def stable_rank(A: np.ndarray) -> float:
+    """``SR(A) = ||A||_F^2 / ||A||_2^2`` from the singular values (``nan`` for the zero matrix)."""
+    s = np.linalg.svd(np.asarray(A, dtype=float), compute_uv=False)
+    return float((s ** 2).sum() / s[0] ** 2) if s.size and s[0] > 0 else math.nan

@@ -41,7 +41,7 @@ from .. import strategies as S
 from ..constants import (ALPHA_TEST, C1_DERIVED, C3_PRINTED_K, DELTA, E1_CPRIME, F1_PRINTED_C, T1_star)
 from ..constants import C as C_CONST
 from ..registry import Evidence, statement
-from .common import describe, fmt, other, own, run, series
+from .common import describe, fmt, other, own, run, series, stable_rank
 from .leaky import LEAKY_HYPS, _regime_note, regime, regime_facts
 from .relu import RELU_HYPS
 
@@ -307,12 +307,6 @@ def frozen(Z_j: np.ndarray) -> bool:
     carries ``sigma'(<w_{j,r}, x_i>) = 0`` for every i, and its pre-activations then stay put; the
     paper's ``sigma'(0) = 1`` makes a zero pre-activation count as active). ``Z_j`` (m, n)."""
     return bool((np.asarray(Z_j) < 0).all())
-
-
-def stable_rank(A: np.ndarray) -> float:
-    """``||A||_F^2 / ||A||_2^2`` (nan for the zero matrix)."""
-    s = np.linalg.svd(np.asarray(A, dtype=float), compute_uv=False)
-    return float((s ** 2).sum() / s[0] ** 2) if s.size and s[0] > 0 else math.nan
 
 
 def f1_limsup_estimate(W_T: np.ndarray, increment: np.ndarray, is_frozen: bool, n_j: int) -> tuple:

@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 
 from .. import conditions as cond
 from .. import strategies as S
-from ..constants import (C, C_SR_RELU, C_WIDTH_E, DELTA, E1_C1, E1_C2, E1_C3, E1_CPRIME, F2_LIMIT_TOL,
-                         G1_ALPHA, R_MAX_RELU, ROUNDOFF, SR_LIMIT_TOL)
+from ..constants import (C, C_SR_RELU, C_WIDTH_E, DECADE_EPS, DELTA, E1_C1, E1_C2, E1_C3, E1_CPRIME,
+                         G1_ALPHA, R_MAX_RELU, ROUNDOFF)
 from ..registry import Evidence, statement
 from .common import (active_at_init, at_fraction, beta, describe, fmt, inits_per_example, jy, last_running,
-                     last_true, other, own, run, run_seeds, running_minimum, series, tail_view, tau_min)
+                     last_true, other, own, run, run_seeds, running_minimum, series, stable_rank, tail_view, tau_min)
+from .decade import decade_bracket, decade_details, decade_witness, eps_range, over_tolerance, sr_tolerance
 
 RELU_HYPS = ("Theorem 4.3 conditions (E.2)-(E.4) with C and delta", "ReLU (gamma = 0)",
              "R = Rmax/Rmin <= R_max_E",
@@ -402,42 +403,38 @@ def check_F2_zeros(problem) -> Evidence:
                     details=describe(problem) | {"zero_part": zero_part, "const_part": const_part, "T": T})
 
 
-def decade_increments(tr):
-    """``(rhobar_{y_i,r,i}(T) - rhobar_{y_i,r,i}(T'))/log(T/T')`` with ``T'`` the first checkpoint
-    at or after ``T/10``: the finite-horizon form of ``lim rhobar / log t``."""
-    k0 = at_fraction(tr.steps, 0.1)
-    rb = np.maximum(own(tr, tr.rho), 0.0)
-    return (rb[-1] - rb[k0]) / math.log(tr.steps[-1] / tr.steps[k0])
-
-
 @statement(
     "F.2(limit)", kind="lemma", title="ReLU, orthogonal data: rhobar grows like (m/|S_i(0)|) log t",
     text="lim_t rhobar_{y_i,r,i}(t) / log t = m / |S_i(0)| for r in S_i(0).",
     strategy=_f2_strategy(), hypotheses=RELU_HYPS + ("mutually orthogonal data (p = 0)",),
-    constants=RELU_CONSTS + (F2_LIMIT_TOL,), markers=("relu", "statement"),
+    constants=RELU_CONSTS + (DECADE_EPS, ROUNDOFF), markers=("relu", "statement"),
     controls={"leaky": S.with_leaky(_f2_strategy())},
     source="Lemma F.2 (Appendix F)", max_examples=F2_MAX_EXAMPLES)
 def check_F2_limit(problem) -> Evidence:
-    """The limit through its sharpest finite-horizon consequence: ``rho(t) - (m/|S_i(0)|) log t``
-    settles to a constant, so the last-decade increment per unit ``log t``
-    (:func:`decade_increments`) must be within ``f2_tol`` (relative) of ``m/|S_i(0)|``.
-    Witness: the largest relative error over i and r in S_i(0)."""
+    """The limit through its sharpest finite-horizon consequence (:mod:`.decade`): the last decade's
+    increment per unit ``log t``, times ``|S_i(0)|/m``, is ``D_i -> 1``, and at this horizon the exact
+    one-dimensional dynamics of the margin allow ``|D_i - 1| <= eps_i`` (derived per point from the
+    state at ``T/10``; nothing declared). Witness: ``max_i |D_i - 1| / eps_i`` over the points whose
+    pattern is frozen on the last decade; holds iff ``<= 1`` (``+ roundoff``), no point contradicts F.2's
+    pattern, and at least one point is judged."""
     tr = run(problem)
+    br = decade_bracket(tr, _f2_T(problem, tr))
+    w, ok = decade_witness(br)
     A0 = active_at_init(tr)
     S0 = A0.sum(0)
-    inc = decade_increments(tr)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        err = np.where(A0, np.abs(inc * S0[None, :] / problem.m - 1.0), -np.inf)
-    w = float(err.max()) if A0.any() else 0.0
     rb = np.maximum(own(tr, tr.rho), 0.0)
-    t = tr.steps[tr.steps >= 10]
-    i = int(np.argmax(A0.any(0)))
-    r = int(np.argmax(A0[:, i]))
     kk = tr.steps >= 10
-    return Evidence(holds=w <= F2_LIMIT_TOL.value, witness=w, bound=F2_LIMIT_TOL.value, relation="<=",
-                    summary=f"max |decade increment / (m/|S_i(0)|) - 1| = {fmt(w)} over the last decade "
-                            f"[{int(tr.steps[at_fraction(tr.steps, 0.1)])}, {int(tr.steps[-1])}] (tol {F2_LIMIT_TOL.value})",
-                    details=describe(problem) | {"m_over_S": (problem.m / np.maximum(S0, 1)).tolist()},
+    t = tr.steps[kk]
+    i = int(np.nanargmax(np.where(br.judged, br.ratios(), -np.inf))) if br.judged.any() else int(np.argmax(A0.any(0)))
+    r = int(np.argmax(A0[:, i]))
+    return Evidence(holds=ok, witness=w, bound=1.0, relation="<=",
+                    summary=f"last decade [{br.window[0]}, {br.window[1]}]: max_i |D_i - 1|/eps_i = {fmt(w)}, "
+                            f"max |D_i - 1| = {fmt(np.nanmax(br.errors()) if br.judged.any() else math.nan)} "
+                            f"against derived eps_i in {eps_range(br)}; "
+                            f"{int(br.judged.sum())} of {problem.n} points judged"
+                            + (f"; not judged: {'; '.join(br.why)}" if br.why else ""),
+                    details=describe(problem) | decade_details(br)
+                    | {"m_over_S": (problem.m / np.maximum(S0, 1)).tolist()},
                     series=[series(f"rhobar(t) / log t and the limit m/|S_i(0)| (i = {i}, r = {r})",
                                    "t (steps)", "rho / log t",
                                    [("rhobar / log t", t, rb[kk, r, i] / np.log(t)),
@@ -458,27 +455,34 @@ def _thm43_strategy():
                      S.relu_problems(orthogonal=False, horizon_tau=10.0, limit=True, max_steps=30_000))
 
 
-def limit_directions(tr):
-    """Lemmas F.2/F.3's limit of ``W_j(t)/log t`` on orthogonal data: ``L_j = A_j Xt`` with
-    ``A_j[r, i] = 1(<w_{j,r}(0), x_i> >= 0) m/|S_i(0)|`` for the points of class j (0 elsewhere) and
-    ``Xt`` the rows ``x_i/||x_i||^2`` (``rhobar/log t -> m/|S_i(0)|``; the other class's coefficients
-    freeze). Returns ``[L_{+1}, L_{-1}]``, each (m, d)."""
+def limit_coefficients(tr):
+    """Lemmas F.2/F.3's limit of ``W_j(t)/log t`` on orthogonal data, as ``L_j = A_j Xt``: returns
+    ``([A_{+1}, A_{-1}], Xt)`` with ``A_j[r, i] = 1(<w_{j,r}(0), x_i> >= 0) m/|S_i(0)|`` for the points of
+    class j (0 elsewhere), each (m, n), and ``Xt`` the rows ``x_i/||x_i||^2``, (n, d)
+    (``rhobar/log t -> m/|S_i(0)|``; the other class's coefficients freeze). On ``x_i = e_i`` this is
+    Lemma F.3's ``[A, 0]``."""
     p = tr.problem
     Xt = p.data.X / (p.data.norms ** 2)[:, None]
-    out = []
+    As = []
     for j, yj in ((0, 1.0), (1, -1.0)):
         act = tr.preactivation[0, j] >= 0  # (m, n)
-        A = np.where(act & (p.data.y == yj)[None, :], p.m / np.maximum(act.sum(0), 1)[None, :], 0.0)
-        out.append(A @ Xt)
-    return out
+        As.append(np.where(act & (p.data.y == yj)[None, :], p.m / np.maximum(act.sum(0), 1)[None, :], 0.0))
+    return As, Xt
+
+
+def limit_directions(tr):
+    """``[L_{+1}, L_{-1}]``, each (m, d): :func:`limit_coefficients` multiplied out."""
+    As, Xt = limit_coefficients(tr)
+    return [A @ Xt for A in As]
 
 
 def thm43_parts(tr, c: dict, sr_bound_F1: np.ndarray, alpha: float) -> dict:
     """One init's parts of Theorem 4.3, each a ratio that holds iff ``<= 1``: ``loss`` =
     ``max_{t >= 1} L_S(t) / G.1's bound(t)``; ``sr_F1`` = ``max_j max_{t in [T/10, T]} SR(W_j(t)) / F.1's
-    bound``; on orthogonal data also ``sr_limit`` = ``max_j |SR(increment_j)/SR(L_j) - 1| / sr_lim_tol``
-    (the last decade's increment of ``W_j`` against the exact limit) and ``sr_C`` = ``max_j SR(L_j) /
-    (C_SR R^2)`` (the constant independent of m, n, d)."""
+    bound``; on orthogonal data also ``sr_limit`` = ``max_j |SR(increment_j)/SR(L_j) - 1| / tol_j`` (the
+    last decade's increment of ``W_j`` against the exact limit; ``tol_j`` derived from the margin
+    dynamics, :func:`.decade.sr_tolerance`) and ``sr_C`` = ``max_j SR(L_j) / (C_SR R^2)`` (the constant
+    independent of m, n, d)."""
     p = tr.problem
     k = tr.steps >= 1
     b = beta(tr)
@@ -488,14 +492,18 @@ def thm43_parts(tr, c: dict, sr_bound_F1: np.ndarray, alpha: float) -> dict:
     if p.data.p == 0:
         k0 = at_fraction(tr.steps, 0.1)
         inc = (tr.weights(len(tr.steps) - 1) - tr.weights(k0)) / math.log(tr.steps[-1] / tr.steps[k0])
-        lim, inc_sr = [], []
-        for j, L in enumerate(limit_directions(tr)):
-            if L.any():
-                lim.append(_sr(L))
-                inc_sr.append(_sr(inc[j]))
+        br = decade_bracket(tr, _f2_T(p, tr))
+        As, Xt = limit_coefficients(tr)
+        lim, inc_sr, tols = [], [], []
+        for j, A in enumerate(As):
+            if A.any():
+                lim.append(stable_rank(A @ Xt))
+                inc_sr.append(stable_rank(inc[j]))
+                tols.append(sr_tolerance(br, A, Xt))
         parts["SR_limit"] = lim
         parts["SR_increment"] = inc_sr
-        parts["sr_limit"] = max(abs(a / b_ - 1) for a, b_ in zip(inc_sr, lim)) / SR_LIMIT_TOL.value if lim else 0.0
+        parts["SR_tolerance"] = tols
+        parts["sr_limit"] = max(over_tolerance(abs(a / b_ - 1), t_) for a, b_, t_ in zip(inc_sr, lim, tols)) if lim else 0.0
         parts["sr_C"] = max(lim) / (C_SR_RELU.value * p.data.R ** 2) if lim else 0.0
     return parts
 
@@ -522,7 +530,7 @@ def event_seeds(problem, k: int, tries: int = THM43_SEED_TRIES) -> tuple:
     text="Under (E.2)-(E.4), w.p. >= 1 - delta: (1) limsup_t SR(W_j(t)) <= C, a constant independent "
          "of m, n, d; (2) L_S(W(t)) = O(t^-alpha) for a positive alpha.",
     strategy=_thm43_strategy(), hypotheses=RELU_HYPS,
-    constants=RELU_CONSTS + (E1_CPRIME, C_SR_RELU, SR_LIMIT_TOL, G1_ALPHA), markers=("relu", "statement"),
+    constants=RELU_CONSTS + (E1_CPRIME, C_SR_RELU, DECADE_EPS, G1_ALPHA), markers=("relu", "statement"),
     # leaky ReLU on orthogonal data: every neuron stays active, W_j/log t tends to rank one, far from
     # the ReLU limit SR(L_j) (about 2 n_j/(n_j + 1)) once each class has two points
     controls={"leaky": S.with_leaky(S.relu_problems(n_range=(4, 8), orthogonal=True, horizon_tau=30.0,
@@ -533,7 +541,7 @@ def check_thm43(problem) -> Evidence:
     parts of :func:`thm43_parts` ``<= 1``: (2) the loss under Lemma G.1's explicit bound with its
     alpha = (1 - (1+c')aE)/(c'^2(1+aE)) (c' = max_i m/|S_i(0)|, aE from the derived c1_E); (1) the tail
     stable ranks under F.1's proof bound, and on orthogonal data the last-decade increment's stable
-    rank within sr_lim_tol of the exact limit SR(L_j), which is at most C_SR R^2. Inits outside the
+    rank within the derived tolerance (eps_decade) of the exact limit SR(L_j), which is at most C_SR R^2. Inits outside the
     event are counted and reported, not judged. Witness: the number of failing inits inside."""
     seeds, skipped = event_seeds(problem, inits_per_example())
     trs = run_seeds(problem, seeds)
@@ -559,7 +567,8 @@ def check_thm43(problem) -> Evidence:
                             f"outside, not judged); worst init's parts: "
                             + ", ".join(f"{k_} {fmt(pw[k_])}" for k_ in _PART_KEYS if k_ in pw)
                             + (f"; SR(increment) {[round(x, 4) for x in pw['SR_increment']]} vs SR(L_j) "
-                               f"{[round(x, 4) for x in pw['SR_limit']]}" if "SR_limit" in pw else "")
+                               f"{[round(x, 4) for x in pw['SR_limit']]} (derived tolerance {[fmt(x) for x in pw['SR_tolerance']]})"
+                               if "SR_limit" in pw else "")
                             + f"; G.1's alpha {fmt(pw['alpha'])}",
                     details=describe(problem) | {"inits": len(trs), "inside_event": v["inside"],
                                                  "outside_event": v["outside"], "failures": v["failures"],
@@ -584,27 +593,6 @@ def _thm43_series(tr, pw):
 # ---------------------------------------------------------------------------------------------
 # Lemma F.3: the limit direction on x_i = e_i, and its exact finite-size stable rank
 # ---------------------------------------------------------------------------------------------
-def limit_matrices(tr):
-    """Lemma F.3's limit of ``W_j(t) / log t`` on ``x_i = e_i``: ``A_j[r, i] = 1(<w_{j,r}(0), x_i> >= 0)
-    m / |S_i(0)|`` for the points of class ``j`` (columns of the other class and coordinates past n
-    are 0). Returns ``[A_{+1}, A_{-1}]``, each ``(m, d)``."""
-    p = tr.problem
-    out = []
-    for j, yj in ((0, 1.0), (1, -1.0)):
-        act = tr.preactivation[0, j] >= 0  # (m, n)
-        A = np.zeros((p.m, p.d))
-        cls = p.data.y == yj
-        S0 = act.sum(0)
-        A[:, :p.n][:, cls] = (act * (p.m / np.maximum(S0, 1)))[:, cls]
-        out.append(A)
-    return out
-
-
-def _sr(A) -> float:
-    s = np.linalg.svd(A, compute_uv=False)
-    return float((s ** 2).sum() / s[0] ** 2) if s[0] > 0 else math.nan
-
-
 def _f3_strategy():
     return S.standard_basis_relu_problems(limit=True)
 
@@ -614,28 +602,43 @@ def _f3_strategy():
     text="On x_i = e_i with the first half labelled +1: lim_t W_{+1}(t)/log t = [A, 0] with "
          "A_{r,i} = 1(<w_{+1,r}(0), x_i> >= 0) m/|S_i(0)| (likewise W_{-1}), so lim SR(W_j(t)) = SR(A_j).",
     strategy=_f3_strategy(), hypotheses=RELU_HYPS + ("x_i = e_i, first half labelled +1",),
-    constants=RELU_CONSTS + (F2_LIMIT_TOL,), markers=("relu", "statement"),
+    constants=RELU_CONSTS + (DECADE_EPS, ROUNDOFF), markers=("relu", "statement"),
     controls={"leaky": S.with_leaky(_f3_strategy())},
     source="Lemma F.3 (Appendix F)", max_examples=15)  # n up to 32 on 2 10^4 time units: fewer examples
 def check_F3(problem) -> Evidence:
     """The limit through the last decade's increment ``(W_j(T) - W_j(T')) / log(T/T')`` (``T'`` the
-    first checkpoint at or after ``T/10``), which tends to ``A_j`` fast (as in F.2(limit)). Witness:
-    the larger of the relative entry error ``max |increment - A_j| / max A_j`` and the relative error
-    of its stable rank against ``SR(A_j)``, over ``j = +-1``; holds iff ``<= f2_tol``."""
+    first checkpoint at or after ``T/10``), which is ``A_j`` with column ``i`` scaled by ``D_i``
+    (:mod:`.decade`). Three parts, each a ratio that holds iff ``<= 1``: ``entries`` =
+    ``max_i |D_i - 1|/eps_i`` (:func:`.decade.decade_witness`, derived per point); ``zeros`` = the
+    largest increment where ``A_j = 0`` relative to ``max A_j``, over roundoff (frozen coefficients do
+    not move); ``sr`` = ``max_j |SR(increment_j)/SR(A_j) - 1|`` over its derived tolerance
+    (:func:`.decade.sr_tolerance`). Witness: the largest part."""
     tr = run(problem)
+    br = decade_bracket(tr, _f2_T(problem, tr))
+    w_entries, ok_entries = decade_witness(br)
     k0 = at_fraction(tr.steps, 0.1)
     inc = (tr.weights(len(tr.steps) - 1) - tr.weights(k0)) / math.log(tr.steps[-1] / tr.steps[k0])
-    errs, srs = [], []
-    for j, A in enumerate(limit_matrices(tr)):
+    zeros, srs, sr_parts = 0.0, [], []
+    As, Xt = limit_coefficients(tr)
+    for j, A in enumerate(As):
         if not A.any():
             continue
-        entry = float(np.abs(inc[j] - A).max() / A.max())
-        sr_inc, sr_A = _sr(inc[j]), _sr(A)
-        errs.append(max(entry, abs(sr_inc / sr_A - 1)))
-        srs.append((sr_inc, sr_A))
-    w = max(errs) if errs else 0.0
-    return Evidence(holds=w <= F2_LIMIT_TOL.value, witness=w, bound=F2_LIMIT_TOL.value, relation="<=",
-                    summary=f"last-decade increment of W_j against [A_j, 0]: relative error {fmt(w)}; "
-                            + "; ".join(f"SR(increment) = {fmt(a)}, SR(A) = {fmt(b)}" for a, b in srs),
-                    details=describe(problem) | {"SR_increment_vs_SR_A": srs,
-                                                 "SR_W_at_T": tr.stable_rank[-1, :2].tolist()})
+        L = A @ Xt  # [A_j, 0] on x_i = e_i
+        zeros = max(zeros, float(np.abs(inc[j][L == 0]).max(initial=0.0) / L.max()) / ROUNDOFF.value)
+        sr_inc, sr_A = stable_rank(inc[j]), stable_rank(L)
+        tol = sr_tolerance(br, A, Xt)
+        srs.append((sr_inc, sr_A, tol))
+        sr_parts.append(over_tolerance(abs(sr_inc / sr_A - 1), tol))
+    parts = {"entries": w_entries, "zeros": zeros, "sr": max(sr_parts, default=0.0)}
+    w = max(parts.values())
+    ok = ok_entries and zeros <= 1.0 and parts["sr"] <= 1.0
+    return Evidence(holds=ok, witness=w, bound=1.0, relation="<=",
+                    summary=f"last-decade increment of W_j against [A_j, 0] on [{br.window[0]}, {br.window[1]}]: "
+                            f"entries |D_i - 1|/eps_i {fmt(parts['entries'])}, zeros {fmt(parts['zeros'])}, "
+                            f"stable rank {fmt(parts['sr'])} (each <= 1); "
+                            + "; ".join(f"SR(increment) = {fmt(a)}, SR(A) = {fmt(b)}, derived tol {fmt(t)}"
+                                        for a, b, t in srs)
+                            + (f"; not judged: {'; '.join(br.why)}" if br.why else ""),
+                    details=describe(problem) | decade_details(br)
+                    | {"parts": parts, "SR_increment_vs_SR_A": [list(x[:2]) for x in srs],
+                       "SR_tolerance": [x[2] for x in srs], "SR_W_at_T": tr.stable_rank[-1, :2].tolist()})

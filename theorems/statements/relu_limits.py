@@ -20,10 +20,13 @@ from hypothesis import strategies as st
 
 from .. import conditions as cond
 from .. import strategies as S
-from ..constants import (E1_CPRIME, E2_C, F2_LIMIT_TOL, F3A_Z, F3B_HIGH, F3B_LOW, G1_ALPHA_PRINTED)
+from ..constants import (DECADE_EPS, E1_CPRIME, E2_C, F3A_Z, F3B_HIGH, F3B_LOW, G1_ALPHA_PRINTED)
 from ..registry import Evidence, statement
+from . import common
 from .common import active_at_init, at_fraction, beta, describe, fmt, other, own, run, series
-from .relu import RELU_CONSTS, RELU_HYPS, _sr, e1_constants, e1_constants_of, g1_alpha, g1_bound, limit_matrices
+from .decade import decade_bracket, over_tolerance, sr_tolerance
+from .relu import (RELU_CONSTS, RELU_HYPS, e1_constants, e1_constants_of, f2_T, g1_alpha, g1_bound,
+                   limit_coefficients)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -360,27 +363,31 @@ def f3b_values(tr) -> dict:
     ``t -> infinity`` limit ``SR([A_{+1}; A_{-1}])`` (Lemmas F.2/F.3: ``W(t)/log t`` tends to it, a block
     matrix since each class's columns are disjoint), ``increment`` the SR of the last decade's increment
     ``(W(T) - W(T'))/log(T/T')`` (the finite-horizon form of the limit), ``at_T`` SR(W(T)); and
-    ``consistency`` = ``|SR(increment)/SR(limit) - 1|`` (the run reaches the limit)."""
+    ``consistency`` = ``|SR(increment)/SR(limit) - 1|`` (the run reaches the limit) with ``sr_tol`` its
+    derived tolerance (:func:`.decade.sr_tolerance` over every point: the increment is the limit with
+    column ``i`` scaled by ``D_i``)."""
     k0 = at_fraction(tr.steps, 0.1)
     p = tr.problem
     inc = (tr.weights(len(tr.steps) - 1) - tr.weights(k0)) / math.log(tr.steps[-1] / tr.steps[k0])
-    L = np.concatenate(limit_matrices(tr), axis=0)
-    lim = _sr(L)
-    sr_inc = _sr(inc.reshape(2 * p.m, p.d))
+    As, Xt = limit_coefficients(tr)
+    A = np.concatenate(As, axis=0)  # (2m, n): W's rows, both classes
+    lim = common.stable_rank(A @ Xt)
+    sr_inc = common.stable_rank(inc.reshape(2 * p.m, p.d))
+    sr_tol = sr_tolerance(decade_bracket(tr, f2_T(p, beta(tr))), A, Xt)
     return {"limit": lim, "increment": sr_inc, "at_T": float(tr.stable_rank[-1, 2]),
-            "consistency": abs(sr_inc / lim - 1) if math.isfinite(lim) else math.inf,
+            "consistency": abs(sr_inc / lim - 1) if math.isfinite(lim) else math.inf, "sr_tol": sr_tol,
             "decade": [int(tr.steps[k0]), int(tr.steps[-1])]}
 
 
 def f3b_witness(v: dict, end: str) -> float:
     """One end of F.3(b) as a ratio that holds iff ``<= 1``: ``low``: ``(16/9) / min(SR)``; ``high``:
     ``max(SR) / 9`` over the limit, the increment and SR(W(T)); either way at least
-    ``consistency / f2_tol`` (a run that does not reach the limit cannot vouch for it)."""
+    ``consistency / sr_tol`` (a run that does not reach the limit cannot vouch for it)."""
     vals = [v["limit"], v["increment"], v["at_T"]]
     if not all(math.isfinite(x) for x in vals):
         return math.inf
     end_part = F3B_LOW.value / min(vals) if end == "low" else max(vals) / F3B_HIGH.value
-    return max(end_part, v["consistency"] / F2_LIMIT_TOL.value)
+    return max(end_part, over_tolerance(v["consistency"], v["sr_tol"]))
 
 
 def _f3b_strategy():
@@ -399,7 +406,7 @@ def _f3b_check(problem, end: str) -> Evidence:
         holds=w <= 1.0, witness=w, bound=1.0, relation="<=",
         summary=f"SR(W): limit {fmt(v['limit'])}, last-decade increment {fmt(v['increment'])}, at T "
                 f"{fmt(v['at_T'])} (interval [16/9, 9]; {'lower' if end == 'low' else 'upper'} end ratio "
-                f"{fmt(w)}; increment vs limit {fmt(v['consistency'])}, tol {F2_LIMIT_TOL.value}); n = {problem.n}, "
+                f"{fmt(w)}; increment vs limit {fmt(v['consistency'])}, derived tol {fmt(v['sr_tol'])}); n = {problem.n}, "
                 f"m = {problem.m}, |S_i(0)|/m in [{fmt(A0.mean(0).min())}, {fmt(A0.mean(0).max())}]",
         details=describe(problem) | v | {"predicted_limit": 2 * problem.n / (n_big + 1)},
         series=[series("SR(W(t)) of the whole matrix, its exact limit and the interval", "t (steps)", "SR",
@@ -421,7 +428,7 @@ F3B_MAX_EXAMPLES = 20
          "2n/(max_j n_j + 1), so at n = 2 it is 1 + min|S_i(0)|/max|S_i(0)|, which A.2's event lets fall to "
          "5/3 < 16/9. A refutation here says the interval needs n large (the o(1) is in n, not m), not "
          "that the asymptotic claim is false; F.3(b, upper) and F.3(a) check the rest.",
-    strategy=_f3b_strategy(), hypotheses=F3B_HYPS, constants=RELU_CONSTS + (F3B_LOW, F2_LIMIT_TOL),
+    strategy=_f3b_strategy(), hypotheses=F3B_HYPS, constants=RELU_CONSTS + (F3B_LOW, DECADE_EPS),
     markers=("relu", "erratum"),
     # leaky ReLU: every neuron stays active, each W_j/log t tends to rank one and SR(W) to
     # 2(1+g^2)/(1+g)^2 < 16/9; the ReLU limit is not reached either
@@ -429,7 +436,7 @@ F3B_MAX_EXAMPLES = 20
     source="Lemma F.3 (Appendix F), line 824", max_examples=F3B_MAX_EXAMPLES)
 def check_F3b_low(problem) -> Evidence:
     """Witness :func:`f3b_witness` (``low``): ``(16/9)/min(SR_limit, SR_increment, SR(W(T)))``, at least
-    the increment's relative distance to the limit over f2_tol; holds iff ``<= 1``."""
+    the increment's relative distance to the limit over its derived tolerance; holds iff ``<= 1``."""
     return _f3b_check(problem, "low")
 
 
@@ -437,7 +444,7 @@ def check_F3b_low(problem) -> Evidence:
     "F.3(b, upper)", kind="lemma", title="ReLU on x_i = e_i: SR(W) of the whole matrix <= 9 in the limit",
     text="lim_t SR(W(t)) = (||A_+||_F^2 + ||A_-||_F^2)/max_j ||A_j||_2^2 <= 9 + o(1) (upper end of "
          "[16/9, 9]); checked as printed on the exact limit, the last decade's increment and SR(W(T)).",
-    strategy=_f3b_strategy(), hypotheses=F3B_HYPS, constants=RELU_CONSTS + (F3B_HIGH, F2_LIMIT_TOL),
+    strategy=_f3b_strategy(), hypotheses=F3B_HYPS, constants=RELU_CONSTS + (F3B_HIGH, DECADE_EPS),
     markers=("relu", "statement"),
     # sigma0 far above (E.2)'s bound: W(T) is dominated by the Gaussian init, whose stable rank is
     # about 2md/(sqrt(2m) + sqrt(d))^2, well above 9, and the increment no longer tracks the limit
@@ -446,7 +453,7 @@ def check_F3b_low(problem) -> Evidence:
     source="Lemma F.3 (Appendix F), line 826", max_examples=F3B_MAX_EXAMPLES)
 def check_F3b_high(problem) -> Evidence:
     """Witness :func:`f3b_witness` (``high``): ``max(SR_limit, SR_increment, SR(W(T)))/9``, at least the
-    increment's relative distance to the limit over f2_tol; holds iff ``<= 1``."""
+    increment's relative distance to the limit over its derived tolerance; holds iff ``<= 1``."""
     return _f3b_check(problem, "high")
 
 
