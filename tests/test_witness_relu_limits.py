@@ -233,3 +233,24 @@ def test_e2_strategy_draws_p_near_the_proof_bound_inside_the_conditions():
 
     prop()
     assert seen and max(seen) > 0.49  # the redraw took (a base example keeps its own p only if no seed fits)
+
+
+def test_f3a_reads_the_simulators_init_and_the_strategy_reads_the_same_numbers():
+    """The strategy's cheap draw equals W(0) as sim.simulate starts from it (x_i = e_i, sigma0 = 1), so
+    its search for an init inside A.2's event picks the init the check then reads; the check reads
+    the simulator's, so an init fault reaches it (identical neurons: every column of A constant)."""
+    from sim import faults
+    from theorems.runner import run_check
+    from theorems.catalogue import all_statements
+
+    ex = L.InitPattern(m=40, n=12, n_pos=6, seed=123)
+    assert np.array_equal(ex.preactivations(), ex.simulated_preactivations())
+    corr = L.InitPattern(m=40, n=12, n_pos=6, seed=123, corr=0.7)
+    Zc = corr.simulated_preactivations()
+    assert Zc.shape == (2, 40, 12) and np.allclose(np.corrcoef(Zc[0].T)[0, 1:], 0.7, atol=0.35)
+    stmt = next(s for s in all_statements() if s.id == "F.3(a)")
+    ex = L.InitPattern(m=200, n=64, n_pos=32, seed=5)
+    assert run_check(stmt, ex).holds
+    with faults.inject("init_identical_neurons") as f:
+        ev = run_check(stmt, ex)
+    assert f.calls and not ev.holds

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
+import sim
+
 from .. import conditions as cond
 from .. import strategies as S
 from ..constants import (DECADE_EPS, E1_CPRIME, E2_C, F3A_Z, F3B_HIGH, F3B_LOW, G1_ALPHA_PRINTED)
@@ -256,6 +258,10 @@ class InitPattern:
     corr: float = 0.0
 
     def preactivations(self) -> np.ndarray:
+        """``<w_{j,r}(0), x_i>``, (2, m, n), drawn directly: with ``corr = 0`` these are exactly the
+        numbers :meth:`sim.Problem.init_weights` gives for ``x_i = e_i`` in ``R^n`` and ``sigma0 = 1`` (the
+        same generator and stream; tested), so the strategy's search for an init inside A.2's event is
+        cheap. The check reads :meth:`simulated_preactivations` instead."""
         rng = np.random.default_rng(self.seed)
         Z = rng.standard_normal((2, self.m, self.n))
         if self.corr > 0:
@@ -263,14 +269,31 @@ class InitPattern:
             Z = math.sqrt(self.corr) * g + math.sqrt(1 - self.corr) * Z
         return Z
 
-    def matrices(self) -> list:
-        """``[A_{+1}, A_{-1}]``: each class's pattern on its own points, column-normalised."""
-        Z = self.preactivations()
+    def dataset(self) -> sim.Dataset:
+        """The points: ``x_i = e_i`` in ``R^n``; with ``corr > 0``, ``x_i = sqrt(corr) e_{n+1} +
+        sqrt(1 - corr) e_i`` in ``R^{n+1}`` (unit norm, pairwise inner products ``corr``)."""
+        y = np.where(np.arange(self.n) < self.n_pos, 1.0, -1.0)
+        if self.corr == 0:
+            return sim.Dataset(np.eye(self.n), y, name="standard basis")
+        X = np.hstack([math.sqrt(1 - self.corr) * np.eye(self.n), np.full((self.n, 1), math.sqrt(self.corr))])
+        return sim.Dataset(X, y, name=f"correlated basis (corr {self.corr:.3g})")
+
+    def simulated_preactivations(self) -> np.ndarray:
+        """``<w_{j,r}(0), x_i>``, (2, m, n), as :func:`sim.simulate` starts from them (a zero-step run
+        on :meth:`dataset`, ``sigma0 = 1``: only signs enter), so a fault in the simulator's init
+        reaches the check."""
+        p = sim.Problem(self.dataset(), m=self.m, eta=1.0, sigma0=1.0, steps=0, gamma=0.0, seed=self.seed)
+        return sim.simulate(p, engine="fast").preactivation[0]
+
+    def matrices(self, Z: np.ndarray | None = None) -> list:
+        """``[A_{+1}, A_{-1}]``: each class's pattern on its own points, column-normalised (from ``Z``,
+        default :meth:`preactivations`)."""
+        Z = self.preactivations() if Z is None else Z
         return [pattern_matrix(Z[0, :, :self.n_pos] >= 0), pattern_matrix(Z[1, :, self.n_pos:] >= 0)]
 
-    def in_A2_event(self) -> bool:
+    def in_A2_event(self, Z: np.ndarray | None = None) -> bool:
         """Lemma A.2's event ``0.4 m <= |S_i(0)| <= 0.6 m`` for every i (own class)."""
-        Z = self.preactivations()
+        Z = self.preactivations() if Z is None else Z
         S0 = np.concatenate([(Z[0, :, :self.n_pos] >= 0).sum(0), (Z[1, :, self.n_pos:] >= 0).sum(0)])
         return bool(((S0 >= 0.4 * self.m) & (S0 <= 0.6 * self.m)).all())
 
@@ -331,7 +354,8 @@ _F3A_BASE = init_patterns()
     text="A_{r,i} = 1(<w_{j,r}(0), x_i> >= 0) m/|S_i(0)| (i of class j) has SR(A) = 2 +- o(1) for large m "
          "and n. Checked through its finite-size law: |SR(A_j) - mu(m, n_j)| <= z_F3a s(m, n_j) with "
          "mu = 2n_j(m+1)/(m(n_j+1)+2) (so SR(A) - 2 = -2/(n_j+1) + O(1/m) + O_p(1/sqrt(m n_j))) and "
-         "s = 2 sqrt((1+2/n_j)/(m n_j)), m and n up to 2048. A property of the init alone: no GD.",
+         "s = 2 sqrt((1+2/n_j)/(m n_j)), m and n up to 2048. A property of the init alone: read from "
+         "the W(0) sim.simulate starts from (zero steps).",
     strategy=_F3A_BASE, hypotheses=("x_i = e_i, first half labelled +1",
                                     "W(0) i.i.d. Gaussian (any sigma0: only signs enter)",
                                     "m >= 50 log(2n/delta) and the init in A.2's event"),
@@ -342,7 +366,8 @@ _F3A_BASE = init_patterns()
 def check_F3a(ex: InitPattern) -> Evidence:
     """Witness: ``max_j |SR(A_j) - mu(m, n_j)| / s(m, n_j)`` (:func:`f3a_parts`), holds iff ``<= z_F3a``.
     The o(1) rate is reported: ``|SR(A_j) - 2|`` against its leading term ``2/(n_j+1)``."""
-    parts = f3a_parts(ex.matrices(), ex.m)
+    Z = ex.simulated_preactivations()
+    parts = f3a_parts(ex.matrices(Z), ex.m)
     w = max(p[4] for p in parts)
     return Evidence(
         holds=w <= F3A_Z.value, witness=w, bound=F3A_Z.value, relation="<=",
@@ -350,7 +375,7 @@ def check_F3a(ex: InitPattern) -> Evidence:
             f"n_j = {nj}: SR(A) = {sr:.5f}, mu = {mu:.5f} (|SR - 2| = {abs(sr - 2):.3g}, leading 2/(n_j+1) = "
             f"{2 / (nj + 1):.3g}), z = {z:.3g}" for nj, sr, mu, sd, z in parts),
         details={"m": ex.m, "n": ex.n, "n_pos": ex.n_pos, "seed": ex.seed, "corr": ex.corr,
-                 "in_A2_event": ex.in_A2_event(),
+                 "in_A2_event": ex.in_A2_event(Z),
                  "classes": [{"n_j": nj, "SR_A": sr, "mu": mu, "sd": sd, "z": z, "SR_minus_2": sr - 2,
                               "leading_rate": 2 / (nj + 1)} for nj, sr, mu, sd, z in parts]})
 
