@@ -177,7 +177,7 @@ def test_figure1_quick(request, tmp_path):
     fin = final_by(rows, header, ["gamma"])
     at5 = final_by(rows, header, ["gamma"], at_epoch=5.0)
     relu, lin = fin[(0.0,)], fin[(0.99,)]
-    msg = (f"final SR(W) by gamma (mean +- std over runs): "
+    msg = ("final SR(W) by gamma (mean +- std over runs): "
            + ", ".join(f"{g[0]:g}: {v.mean():.4f}+-{v.std():.4f}" for g, v in sorted(fin.items()))
            + f"; at epoch 5: gamma=0: {at5[(0.0,)].mean():.3f}, gamma=0.99: {at5[(0.99,)].mean():.3f}")
     print(msg)

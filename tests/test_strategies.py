@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from theorems import conditions as cond
 from theorems import strategies as S
-from theorems.constants import R_MAX
 
 FAST = settings(max_examples=60, deadline=None)
 

@@ -87,7 +87,6 @@ def test_A1_dimension_condition_is_the_chi_square_constant():
 
 
 def test_A1_event_fails_on_one_neuron_or_one_inner_product_only():
-    rng = np.random.default_rng(0)
     d, m, n, s0 = 400, 3, 2, 0.1
     X = np.eye(n, d)
     W = np.zeros((2, m, d))

@@ -480,7 +480,7 @@ def _replay_in_process(rec: dict, env: dict, args, src: Path) -> int:
             raise UsageError(f"the record of {name!r} stores no replayable example (written by an "
                              f"older version?); re-run the test: python -m theorems replay "
                              f"{shlex.quote(args.id)} --pytest")
-        print(f"  no counterexample recorded and no example stored: nothing to replay")
+        print("  no counterexample recorded and no example stored: nothing to replay")
         return 0
     try:
         ex, ev = replay_example(lambda x: run_check(stmt, x), strategy, blob, stored.get("hypothesis"))

@@ -267,8 +267,6 @@ def max_sigma0_F2(data: Dataset, m: int, delta: float = DELTA.value) -> float:
 # ---------------------------------------------------------------------------------------------
 # ReLU: the constants of Lemma E.1's proof, and the data regime where they exist
 # ---------------------------------------------------------------------------------------------
-import numpy as np  # noqa: E402
-
 E1_C_E_GRID = np.linspace(0.02, 20.0, 1000)
 
 

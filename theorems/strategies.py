@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import sim
 
 from . import conditions as cond
-from .constants import C, DELTA, Q_BOUND, R_MAX, leaky_C  # noqa: F401  (Q_BOUND, leaky_C re-exported)
+from .constants import C, DELTA, R_MAX, leaky_C
 from .profiles import LIMIT_HORIZON_MAX, horizon_scale, limit_horizon_scale
 
 MAX_STEPS = 400_000

@@ -65,7 +65,6 @@ def spec_from_args(args):
 
 
 def cmd_sweep(args, usage_error) -> int:
-    from .. import report
     from . import necessity as N
     from .runner import SweepError, check_writable
 

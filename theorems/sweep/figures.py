@@ -90,7 +90,7 @@ def run_study(study: str, out: str | os.PathLike = "reports", *, quick: bool = F
               workers: int | None = None, client=None, progress: bool = True, quiet: bool = True,
               stop_after: int | None = None) -> dict:
     """Run study ``study`` (one of :data:`STUDIES`) through the sweep runner; returns the study record."""
-    from ..experiments import common, figure1, realdata
+    from ..experiments import common, figure1
     from ..experiments.sgd import SGDRun
     from .runner import Task, check_writable, run_tasks
 
