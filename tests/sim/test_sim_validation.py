@@ -64,6 +64,9 @@ BAD_PROBLEMS = [
     ("labels 0/1", lambda: _data(y=np.array([1.0, 0.0, 1.0])), r"labels must be \+1 or -1; found \[0.0\]"),
     ("labels 2", lambda: _data(y=np.array([2, -1, 1])), r"labels must be \+1 or -1; found \[2\]"),
     ("labels nan", lambda: _data(y=np.array([1.0, np.nan, 1.0])), r"labels must be \+1 or -1; found \[nan\]"),
+    # the message lists the first three bad labels, no more (a long list would bury the sentence)
+    ("labels many bad", lambda: _data(X=np.eye(5), y=np.array([2.0, 3.0, -1.0, 4.0, 5.0])),
+     r"labels must be \+1 or -1; found \[2.0, 3.0, 4.0\]$"),
     ("shape mismatch", lambda: _data(y=np.array([1.0, -1.0])), r"shape mismatch: X has 3 rows but y has shape \(2,\)"),
     ("y 2-d", lambda: _data(y=np.ones((3, 1))), r"shape mismatch: X has 3 rows but y has shape \(3, 1\)"),
     ("X 1-d", lambda: _data(X=np.ones(3)), r"X must be a 2-d array \(n, d\); got shape \(3,\)"),
