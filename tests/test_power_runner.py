@@ -75,6 +75,9 @@ def test_results_power_and_tightness():
     p, t = R.power_of(recs), R.tightness(recs)
     assert p["unable_to_fail"] and p["label"].endswith("unable to fail")
     assert t["ratio"] == 0.25 and t["empirical_constant"] == 0.5
+    # an erratum (expected refuted on the exact model) is never flagged unable to fail
+    pe = R.power_of(recs, erratum=True)
+    assert not pe["unable_to_fail"] and pe["label"].startswith("n/a: erratum")
 
 
 def test_init_experiments_read_the_simulators_init():

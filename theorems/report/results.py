@@ -176,16 +176,21 @@ def combine_verdict(records: list[dict], desc: dict) -> dict:
 # -- power and tightness ------------------------------------------------------------------------
 
 
-def power_of(records: list[dict]) -> dict | None:
+def power_of(records: list[dict], erratum: bool = False) -> dict | None:
     """The statement's power from its ``power`` record: ``{"caught", "tried", "caught_list",
-    "not_caught", "excused", "faults", "unable_to_fail", "examples", "baseline_holds", "label"}``."""
+    "not_caught", "excused", "faults", "unable_to_fail", "examples", "baseline_holds", "label"}``.
+    An erratum (a statement the paper prints wrongly, which the suite expects to refute on the exact
+    model) is never "unable to fail": what a fault does to it says nothing, so its label says so."""
     recs = [r for r in records if r.get("role") == "power" and isinstance(r.get("power"), dict)]
     if not recs:
         return None
     p = recs[-1]["power"]
     out = {k: p.get(k) for k in ("caught", "tried", "caught_list", "not_caught", "excused", "faults",
                                  "unable_to_fail", "examples", "baseline_holds")}
-    if not p.get("baseline_holds"):
+    if erratum:
+        out["label"] = f"n/a: erratum ({out['caught']}/{out['tried']}; a refuted statement needs no fault to fail)"
+        out["unable_to_fail"] = False
+    elif not p.get("baseline_holds"):
         out["label"] = "unmeasured (no example holds on the exact model)"
         out["unable_to_fail"] = False
     elif out["unable_to_fail"]:
@@ -273,7 +278,7 @@ def build_results(records: Iterable[dict], tests: dict[str, dict], environment: 
             "stale": any(r["stale"] for r in recs),
             "obtained": min((r["obtained"] for r in recs if r["carried"]), default=None,
                             key=lambda o: str(o.get("date"))),
-            "power": power_of(recs),
+            "power": power_of(recs, is_erratum(desc)),
             "tightness": tightness(recs),
             "records": recs,
         })
@@ -291,7 +296,7 @@ def build_results(records: Iterable[dict], tests: dict[str, dict], environment: 
                                         for s in statements)
     summary["errata_confirmed"] = sum(s["erratum"] and s["verdict"]["status"] == "refuted"
                                       for s in statements)
-    measured = [s for s in statements if s["power"] and s["power"].get("baseline_holds")]
+    measured = [s for s in statements if s["power"] and s["power"].get("baseline_holds") and not s["erratum"]]
     summary["power"] = {"measured": len(measured),
                         "caught": sum(int(s["power"]["caught"] or 0) for s in measured),
                         "tried": sum(int(s["power"]["tried"] or 0) for s in measured),
