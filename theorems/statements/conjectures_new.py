@@ -20,7 +20,7 @@ import sim
 from theorems import strategies as S
 from theorems.conjectures import conjecture  # in a test file: from theorems import Evidence, conjecture
 from theorems.registry import Evidence  # (here the catalogue imports this module: no package import)
-from theorems.statements.common import fmt
+from theorems.statements.common import extend_until, fmt
 from theorems.statements.conjectures import margin_order_settled, switches_by_decade, with_decades
 
 # ---------------------------------------------------------------------------------------------
@@ -172,16 +172,19 @@ def decade_exponent(t, g) -> float:
     markers=("leaky",), max_examples=10,
     source="issue 11; Lemma C.3 (rate 1/log t), Theorem 4.1 second bullet")
 def test_stable_rank_gap_log_squared(problem):
-    extend = 1
-    while True:
-        T = problem.steps * extend
-        tr = sim.simulate(with_decades(problem, T), engine="event")
-        frozen = int(tr.running["last_switch"].max()) <= T // 100
-        q0 = float(tr.margins[int(np.searchsorted(tr.steps, T // 100))].min())
-        ready = frozen and margin_order_settled(tr) and q0 >= Q6_MIN_MARGIN
-        if ready or extend >= Q6_MAX_EXTEND:
-            break
-        extend *= 10
+    def frozen_and_margin(tr) -> tuple[bool, float]:
+        T = int(tr.steps[-1])
+        return (int(tr.running["last_switch"].max()) <= T // 100,
+                float(tr.margins[int(np.searchsorted(tr.steps, T // 100))].min()))
+
+    def in_regime(tr) -> bool:
+        frozen, q0 = frozen_and_margin(tr)
+        return frozen and margin_order_settled(tr) and q0 >= Q6_MIN_MARGIN
+
+    tr, extend, ready = extend_until(
+        lambda k: sim.simulate(with_decades(problem, problem.steps * k), engine="event"), in_regime, Q6_MAX_EXTEND)
+    T = problem.steps * extend
+    frozen, q0 = frozen_and_margin(tr)
     ks = [int(np.searchsorted(tr.steps, e)) for e in (T // 100, T // 10, T)]
     t = tr.steps[ks].astype(float)
     g = tr.stable_rank[ks, :2] - 1.0  # (3, 2): SR(W_{+1}) - 1, SR(W_{-1}) - 1
