@@ -15,7 +15,8 @@ import pytest
 
 INSTALL = 'pip install "torch==2.13.0" -e ".[dev]"'
 # what the suite imports before any test runs (the plugin imports most of them)
-REQUIRED = ("numpy", "scipy", "torch", "numba", "hypothesis", "threadpoolctl", "xdist", "jinja2")
+REQUIRED = ("numpy", "scipy", "torch", "numba", "hypothesis", "threadpoolctl", "xdist", "jinja2",
+            "syrupy")
 PLUGIN = "theorems.plugin"
 
 
