@@ -413,15 +413,6 @@ def check_D1(problem) -> Evidence:
 # ---------------------------------------------------------------------------------------------
 # Theorem 4.1: all three bullets on one trajectory
 # ---------------------------------------------------------------------------------------------
-def _loss_series(tr, alpha):
-    k = tr.steps >= 1
-    t = tr.steps[k].astype(float)
-    L = tr.loss[k]
-    ref = L[-1] * (t / t[-1]) ** (-alpha)
-    return series("Training loss (log-log) with the predicted slope", "t (steps)", "L_S(W(t))",
-                  [("loss", t, L), (f"slope -alpha = {-alpha:.3g}", t, ref)], logx=True, logy=True)
-
-
 def _class_signs(problem) -> np.ndarray:
     """``s_{j,i}``: 1 where ``y_i = j``, gamma where ``y_i = -j`` (D.1: |rhounder| grows gamma times as
     fast as rhobar), shape (2, n) with index 0 for ``j = +1``."""
