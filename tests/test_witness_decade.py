@@ -59,15 +59,19 @@ def bracket(D, eps, judged=None, contra=None, lo=None, hi=None):
                             np.zeros(n, bool) if contra is None else np.asarray(contra), (10, 100), ())
 
 
-def test_decade_witness_one_point_just_outside_its_eps():
-    br = bracket([1.01, 1.0, 0.995], [0.02, 0.01, 0.01])
+def test_decade_witness_one_point_just_outside_its_bracket():
+    # brackets [D -+ 1e-6]: positions are |D - mid| / (1e-6 + roundoff)
+    br = bracket([1.01, 1.0, 0.995], [0.02, 0.01, 0.01], lo=[1.01 - 1e-6, 1.0, 0.995 - 1e-6],
+                 hi=[1.01 + 1e-6, 1.0 + 2e-6, 0.995 + 1e-6])
+    w, ok = Dc.decade_witness(br)  # the middle point sits on its lower end: position 1/(1 + 1e-3)
+    assert ok and w == pytest.approx(1.0 / (1 + 1e-3))
+    br = bracket([1.01, 1.0 - 1e-7, 0.995], [0.02, 0.01, 0.01], lo=[1.01 - 1e-6, 1.0, 0.995 - 1e-6],
+                 hi=[1.01 + 1e-6, 1.0 + 2e-6, 0.995 + 1e-6])  # the middle point alone, 1e-7 below its bracket
     w, ok = Dc.decade_witness(br)
-    assert ok and w == pytest.approx(0.5)
-    br = bracket([1.01, 1.0, 0.989], [0.02, 0.01, 0.01])  # the last point alone, 1.1 eps away
-    w, ok = Dc.decade_witness(br)
-    assert not ok and w == pytest.approx(1.1)
-    br = bracket([1.01, 1.0, 0.9905], [0.02, 0.01, 0.01])  # 0.95 eps: holds
-    assert Dc.decade_witness(br)[1]
+    assert not ok and w == pytest.approx(1.1e-6 / (1e-6 + 1e-9))
+    # a D closer to the limit than its bracket allows fails too (both ends matter)
+    br = bracket([1.0], [0.5], lo=[0.5], hi=[0.5 + 1e-6])
+    assert Dc.decade_witness(br)[1] is False and abs(br.D[0] - 1) <= br.eps[0]
 
 
 def test_decade_witness_never_passes_vacuously_or_against_F2():
@@ -79,16 +83,16 @@ def test_decade_witness_never_passes_vacuously_or_against_F2():
     assert ok and w == 0.0
 
 
-def test_decade_details_reports_whether_D_lies_in_its_bracket():
+def test_decade_details_report_the_limit_distance():
     br = bracket([1.0, 1.02], [0.1, 0.1], lo=[0.99, 1.0], hi=[1.01, 1.01])
     d = Dc.decade_details(br)
-    assert d["D_inside_bracket"] is False and d["judged"] == 2 and d["decade"] == [10, 100]
-    assert Dc.decade_details(bracket([1.0, 1.005], [0.1, 0.1], lo=[0.99, 1.0], hi=[1.01, 1.01]))["D_inside_bracket"]
+    assert d["judged"] == 2 and d["decade"] == [10, 100]
+    assert d["limit_distance"] == [0.0, pytest.approx(0.02)] and d["eps"] == [0.1, 0.1]
 
 
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), width=st.floats(1e-7, 1e-2))
-def test_sr_tolerance_covers_every_scaling_in_the_box(seed, width):
+def test_sr_bracket_covers_every_scaling_in_the_box(seed, width):
     rng = np.random.default_rng(seed)
     m, n, d = 7, 5, 9
     A = np.where(rng.random((m, n)) < 0.5, rng.uniform(1, 3, (m, n)), 0.0)
@@ -97,23 +101,29 @@ def test_sr_tolerance_covers_every_scaling_in_the_box(seed, width):
     center = rng.uniform(0.9, 1.1, n)
     lo, hi = center * (1 - width), center * (1 + width)
     br = bracket(center, np.full(n, 0.1), lo=lo, hi=hi)
-    tol = Dc.sr_tolerance(br, A, Xt)
-    sr_lim = Dc.stable_rank(A @ Xt)
+    b = Dc.sr_bracket(br, A, Xt)
     for s in (lo, hi, rng.uniform(lo, hi), rng.uniform(lo, hi)):
-        assert abs(Dc.stable_rank((A * s[None, :]) @ Xt) / sr_lim - 1) <= tol * (1 + 1e-9) + 1e-12
+        assert Dc.sr_position(Dc.stable_rank((A * s[None, :]) @ Xt), b) <= 1 + 1e-9
+    # a scaling outside the box by more than the box's width lands outside (when SR moves at all)
+    s_out = center.copy()
+    s_out[0] *= (1 + 50 * width)
+    sr_out = Dc.stable_rank((A * s_out[None, :]) @ Xt)
+    if abs(math.log(sr_out / Dc.stable_rank((A * center[None, :]) @ Xt))) > 2 * b[1]:
+        assert Dc.sr_position(sr_out, b) > 1
 
 
-def test_sr_tolerance_edge_cases():
+def test_sr_bracket_edge_cases():
     A = np.array([[1.0, 0.0], [0.0, 2.0]])
     Xt = np.eye(2)
-    assert Dc.sr_tolerance(bracket([1.0, 1.0], [0.1, 0.1]), np.zeros((2, 2)), Xt) == 0.0
-    assert Dc.sr_tolerance(bracket([1.0, 1.0], [0.1, 0.1], judged=[True, False]), A, Xt) == math.inf
+    assert Dc.sr_position(1.7, Dc.sr_bracket(bracket([1.0, 1.0], [0.1, 0.1]), np.zeros((2, 2)), Xt)) == 0.0
+    assert Dc.sr_bracket(bracket([1.0, 1.0], [0.1, 0.1], judged=[True, False]), A, Xt) is None
+    assert Dc.sr_position(1.0, None) == math.inf  # nothing derived: never passes
     # a zero column's point need not be judged
     A1 = np.array([[1.0, 0.0], [1.0, 0.0]])
-    assert math.isfinite(Dc.sr_tolerance(bracket([1.0, 1.0], [0.1, 0.1], judged=[True, False]), A1, Xt))
-    # equal scalings leave SR unchanged: the tolerance is the box's width alone (rho^4 - 1)
-    tol = Dc.sr_tolerance(bracket([1.2, 1.2], [0.1, 0.1], lo=[1.2, 1.2], hi=[1.2 * 1.001, 1.2 * 1.001]), A, Xt)
-    assert tol == pytest.approx(1.001 ** 4 - 1, rel=1e-6)
+    assert Dc.sr_bracket(bracket([1.0, 1.0], [0.1, 0.1], judged=[True, False]), A1, Xt) is not None
+    # the width is log(rho^4), rho = max D_hi/D_lo
+    mid, width = Dc.sr_bracket(bracket([1.2, 1.2], [0.1, 0.1], lo=[1.2, 1.2], hi=[1.2 * 1.001, 1.2 * 1.001]), A, Xt)
+    assert width == pytest.approx(4 * math.log(1.001)) and mid == pytest.approx(Dc.stable_rank(A))
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +150,8 @@ def test_decade_bracket_on_a_real_run(orthogonal_run):
     assert np.all(br.D >= br.D_lo - 1e-9) and np.all(br.D <= br.D_hi + 1e-9)
     assert np.all(br.D_hi - br.D_lo < 1e-2 * br.eps)
     w, ok = Dc.decade_witness(br)
-    assert ok and 0.99 < w <= 1.0 + 1e-9
+    assert ok and w <= 1.0
+    assert np.all(np.abs(br.D - 1) <= br.eps)
 
 
 def test_decade_bracket_skips_a_point_that_switches_late(orthogonal_run):
@@ -157,11 +168,6 @@ def test_decade_bracket_skips_a_point_that_switches_late(orthogonal_run):
     assert "i = 2" in br.why[0]
     br = Dc.decade_bracket(tr, T_F2=0.0)
     assert br.contradicts_F2[2] and Dc.decade_witness(br) == (math.inf, False)
-
-
-def test_over_tolerance_never_passes_an_underived_part():
-    assert Dc.over_tolerance(0.002, 0.004) == 0.5
-    assert Dc.over_tolerance(0.0, math.inf) == math.inf
 
 
 def test_decade_bracket_judges_nothing_on_leaky_relu(orthogonal_run):

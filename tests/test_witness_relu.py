@@ -279,13 +279,14 @@ def test_thm43_sr_limit_and_sr_C_parts_alone(orthogonal_run, monkeypatch):
     from theorems.constants import Constant
 
     base, _ = _parts(orthogonal_run)
-    assert len(base["SR_tolerance"]) == len(base["SR_limit"]) and all(t > 0 for t in base["SR_tolerance"])
-    rel = max(abs(a / b - 1) for a, b in zip(base["SR_increment"], base["SR_limit"]))  # measured
-    monkeypatch.setattr(E, "sr_tolerance", lambda br, A, Xt: rel / 1.01)  # the derived tolerance, just below
+    assert len(base["SR_limit_distance"]) == len(base["SR_limit"]) and base["sr_limit"] <= 1
+    # one class's increment SR just outside / just inside its derived range: only sr_limit moves
+    sr = max(base["SR_increment"])
+    monkeypatch.setattr(E, "sr_position", lambda x, b: 1.01 if x == sr else 0.0)
     parts, _ = _parts(orthogonal_run)
     assert parts["sr_limit"] == pytest.approx(1.01) and parts["sr_C"] == base["sr_C"]
-    monkeypatch.setattr(E, "sr_tolerance", lambda br, A, Xt: rel * 1.01)
-    assert _parts(orthogonal_run)[0]["sr_limit"] < 1
+    monkeypatch.setattr(E, "sr_position", lambda x, b: 0.99 if x == sr else 0.0)
+    assert _parts(orthogonal_run)[0]["sr_limit"] == pytest.approx(0.99)
     srl = max(base["SR_limit"])
     R2 = orthogonal_run.problem.data.R ** 2
     monkeypatch.setattr(E, "C_SR_RELU", Constant("C_SR", srl / R2 / 1.01, "test"))

@@ -181,13 +181,13 @@ def test_block_limit_sr_at_n2_is_one_plus_the_width_ratio():
 
 
 def test_f3b_witness_ends_and_consistency():
-    v = {"limit": 2.0, "increment": 2.0, "at_T": 1.6, "consistency": 0.0, "sr_tol": 0.05}
+    v = {"limit": 2.0, "increment": 2.0, "at_T": 1.6, "consistency": 0.0}
     assert L.f3b_witness(v, "low") == pytest.approx((16 / 9) / 1.6)
     assert L.f3b_witness(v, "high") == pytest.approx(2.0 / 9)
-    v2 = dict(v, at_T=2.0, consistency=0.1)  # the run has not reached the limit: 0.1 / sr_tol = 2
+    v2 = dict(v, at_T=2.0, consistency=2.0)  # the increment off its derived range: position 2
     assert L.f3b_witness(v2, "low") == pytest.approx(2.0) and L.f3b_witness(v2, "high") == pytest.approx(2.0)
     assert L.f3b_witness(dict(v, limit=math.nan), "low") == math.inf
-    assert L.f3b_witness(dict(v, sr_tol=math.inf), "high") == math.inf  # no derived tolerance: never passes
+    assert L.f3b_witness(dict(v, consistency=math.inf), "high") == math.inf  # nothing derived: never passes
 
 
 # ----------------------------------------------------------------------------------- G.1

@@ -32,15 +32,19 @@ increasing when ``c < 1``, so ``u(T) <= u_hi``, its root at ``G(u(T')) + kappa N
 
     eps_i = max(|D_lo - 1|, |D_hi - 1|)                                                     (**)
 
-(it decays like ``log(kappa T)/(kappa T)``). Checks hold iff ``|D_i - 1| <= eps_i`` (up to round-off):
-the paper's limit, as sharp as the horizon allows, with nothing declared.
+(it decays like ``log(kappa T)/(kappa T)``). Checks hold iff ``D_i`` lies in ``[D_lo, D_hi]`` (up to
+round-off), which implies ``|D_i - 1| <= eps_i``: the paper's limit, as sharp as the horizon allows,
+with nothing declared. Both ends matter: the bracket is computed from the run's own margin at
+``T'``, and a one-sided test ``|D_i - 1| <= eps_i`` lets through a faulty run whose increment is
+*closer* to the limit than its own state allows (a step m times too large: ``D = 1.0003`` where the
+bracket from its state is ``[0.014, 0.014]`` and ``eps = 0.986``).
 
 **Stable ranks.** On the frozen window the increment of ``W_j`` is the limit ``L_j = A_j Xt`` with
 column ``i`` of ``A_j`` scaled by ``D_i`` (the other class's coefficients do not move), and every
 ``D_i`` is known to the width of its bracket (about ``1e-6``), so ``SR(increment)`` is pinned to
-``SR(A_j diag(D) Xt)`` within a factor ``rho^4``, ``rho = max_i D_hi/D_lo``; the derived tolerance of
-``|SR(increment)/SR(L_j) - 1|`` is the farther end of that range (:func:`sr_tolerance`). Entry-wise,
-``|increment - A_j| <= A_j |D_i - 1|``, judged by (**).
+``SR(A_j diag(D_hi) Xt)`` within a factor ``rho^4``, ``rho = max_i D_hi/D_lo`` (:func:`sr_bracket`); the
+check asks ``SR(increment)`` to lie in that range, and reports its distance from ``SR(L_j)``.
+Entry-wise, ``increment = A_j diag(D)``, judged by the bracket of each ``D_i``.
 
 A point whose pattern is not frozen at its limit on ``[T', T]`` (read at every step from the engine's
 ``last_switch`` record) is outside the derivation: if ``T'`` is past Lemma F.2's own ``T`` that
@@ -103,10 +107,12 @@ class DecadeBracket:
         """``|D_i - 1|`` (``nan`` where not judged)."""
         return np.where(self.judged, np.abs(self.D - 1.0), np.nan)
 
-    def ratios(self) -> np.ndarray:
-        """``|D_i - 1| / eps_i``: the check holds iff ``<= 1`` (``nan`` where not judged)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.judged, np.abs(self.D - 1.0) / self.eps, np.nan)
+    def positions(self) -> np.ndarray:
+        """``|D_i - mid_i| / (half_i + roundoff)`` with ``[D_lo, D_hi] = mid -+ half``: ``<= 1`` iff ``D_i``
+        lies in its bracket (``nan`` where not judged)."""
+        mid, half = (self.D_lo + self.D_hi) / 2, (self.D_hi - self.D_lo) / 2
+        with np.errstate(invalid="ignore"):
+            return np.where(self.judged, np.abs(self.D - mid) / (half + ROUNDOFF.value), np.nan)
 
 
 def frozen_at_limit(tr, k0: int) -> np.ndarray:
@@ -158,50 +164,52 @@ def decade_bracket(tr, T_F2: float) -> DecadeBracket:
             continue
         u0 = float(tr.margins[k0, i])
         u_lo, u_hi = margin_bracket(kappa, u0, T - T0)
-        inc = (rho_own[i, -1] - rho_own[i, k0])[A0[:, i]] * S0[i] / p.m / L
-        D[i] = inc[np.argmax(np.abs(inc - 1.0))]
+        inc = (rho_own[i, -1] - rho_own[i, k0])[A0[:, i]] * S0[i] / p.m / L  # equal on exact runs
         D_lo[i], D_hi[i] = (u_lo - u0) / L, (u_hi - u0) / L
+        D[i] = inc[np.argmax(np.abs(inc - (D_lo[i] + D_hi[i]) / 2))]  # the neuron farthest from the bracket
         eps[i] = max(abs(D_lo[i] - 1.0), abs(D_hi[i] - 1.0))
         judged[i] = True
     return DecadeBracket(D, D_lo, D_hi, eps, judged, contra, (T0, T), tuple(why))
 
 
-def sr_tolerance(br: DecadeBracket, A: np.ndarray, Xt: np.ndarray) -> float:
-    """The derived tolerance of ``|SR(increment)/SR(A Xt) - 1|`` (module docstring, "Stable ranks"):
-    the increment is ``A diag(D) Xt`` with ``D_i in [D_lo_i, D_hi_i]`` (``A``: (rows, n) limit
-    coefficients, ``Xt``: (n, d) rows ``x_i/||x_i||^2``). Any two scalings in that box change both norms
-    by factors within ``[rho^-2, rho^2]``, ``rho = max_i D_hi_i/D_lo_i``, so ``SR(A diag(D) Xt)`` lies within
-    ``[rho^-4, rho^4]`` of ``SR(A diag(D_hi) Xt)``; the tolerance is the farther end's distance from
-    ``SR(A Xt)``. ``inf`` when a point with a non-zero column was not judged (nothing is derived
-    then: callers judge ``error / tolerance`` with :func:`over_tolerance`, which is ``inf`` there)."""
+def sr_bracket(br: DecadeBracket, A: np.ndarray, Xt: np.ndarray) -> tuple[float, float] | None:
+    """``(SR_mid, log rho^4)`` (module docstring, "Stable ranks"): the increment is ``A diag(D) Xt`` with
+    ``D_i in [D_lo_i, D_hi_i]`` (``A``: (rows, n) limit coefficients, ``Xt``: (n, d) rows
+    ``x_i/||x_i||^2``). Any two scalings in that box change both norms by factors within
+    ``[rho^-2, rho^2]``, ``rho = max_i D_hi_i/D_lo_i``, so ``SR(increment)`` lies within ``[rho^-4, rho^4]``
+    of ``SR_mid = SR(A diag(D_hi) Xt)``. ``None`` when a point with a non-zero column was not judged
+    (nothing is derived then; :func:`sr_position` is ``inf``)."""
     cols = np.flatnonzero(np.abs(A).sum(0) > 0)
     if len(cols) == 0:
-        return 0.0
+        return math.nan, 0.0
     if not br.judged[cols].all():
-        return math.inf
+        return None
     s = np.ones(A.shape[1])
     s[cols] = br.D_hi[cols]
-    sr_lim = stable_rank(A @ Xt)
-    sr_mid = stable_rank((A * s[None, :]) @ Xt)
-    rho4 = float(np.max(br.D_hi[cols] / br.D_lo[cols])) ** 4
-    return max(abs(sr_mid * rho4 / sr_lim - 1.0), abs(sr_mid / rho4 / sr_lim - 1.0))
+    return stable_rank((A * s[None, :]) @ Xt), 4 * float(np.max(np.log(br.D_hi[cols] / br.D_lo[cols])))
 
 
-def over_tolerance(error: float, tol: float) -> float:
-    """``error / tol``, and ``inf`` when no tolerance could be derived (``tol = inf``): a part that
-    cannot be judged never passes."""
-    return error / tol if math.isfinite(tol) else math.inf
+def sr_position(sr_increment: float, bracket: tuple[float, float] | None) -> float:
+    """``|log(SR(increment)/SR_mid)| / (log rho^4 + roundoff)``: ``<= 1`` iff the increment's stable rank
+    lies in the range :func:`sr_bracket` derives; ``inf`` when none was derived (a part that cannot be
+    judged never passes); 0 for an empty class."""
+    if bracket is None:
+        return math.inf
+    mid, width = bracket
+    if not math.isfinite(mid):
+        return 0.0
+    return abs(math.log(sr_increment / mid)) / (width + ROUNDOFF.value)
 
 
 def decade_witness(br: DecadeBracket) -> tuple[float, bool]:
-    """``(max_i |D_i - 1|/eps_i, holds)`` over the judged points; holds iff every judged point has
-    ``|D_i - 1| <= eps_i + roundoff``, no point contradicts Lemma F.2's pattern and at least one point
-    is judged (otherwise the witness is ``inf``: a check that judged nothing never passes)."""
+    """``(max_i position_i, holds)`` over the judged points (:meth:`DecadeBracket.positions`); holds iff
+    every judged ``D_i`` lies in its bracket (so ``|D_i - 1| <= eps_i``), no point contradicts Lemma
+    F.2's pattern and at least one point is judged (otherwise the witness is ``inf``: a check that
+    judged nothing never passes)."""
     if br.contradicts_F2.any() or not br.judged.any():
         return math.inf, False
-    j = br.judged
-    ok = bool(np.all(np.abs(br.D[j] - 1.0) <= br.eps[j] + ROUNDOFF.value))
-    return float(np.max(br.ratios()[j])), ok
+    w = float(np.max(br.positions()[br.judged]))
+    return w, w <= 1.0
 
 
 def _list(a) -> list:
@@ -217,10 +225,8 @@ def eps_range(br: DecadeBracket) -> str:
 
 
 def decade_details(br: DecadeBracket) -> dict:
-    """The bracket's numbers for the report: per point ``D``, ``[D_lo, D_hi]``, ``eps``, and whether
-    the measured ``D`` lies inside the derived bracket (the exact dynamics say it must)."""
-    j = br.judged
-    inside = bool(np.all((br.D[j] >= br.D_lo[j] - ROUNDOFF.value) & (br.D[j] <= br.D_hi[j] + ROUNDOFF.value)))
+    """The bracket's numbers for the report: per point ``D``, ``[D_lo, D_hi]``, ``eps`` (the distance
+    from the limit the bracket allows) and ``|D - 1|`` (the measured distance)."""
     return {"decade": list(br.window), "D": _list(br.D), "D_lo": _list(br.D_lo), "D_hi": _list(br.D_hi),
-            "eps": _list(br.eps), "judged": int(j.sum()), "not_judged": list(br.why),
-            "D_inside_bracket": inside}
+            "eps": _list(br.eps), "limit_distance": _list(br.errors()), "judged": int(br.judged.sum()),
+            "not_judged": list(br.why)}

@@ -15,7 +15,7 @@ from ..constants import (C, C_SR_RELU, C_WIDTH_E, DECADE_EPS, DELTA, E1_C1, E1_C
 from ..registry import Evidence, statement
 from .common import (active_at_init, at_fraction, beta, describe, fmt, inits_per_example, jy, last_running,
                      last_true, other, own, run, run_seeds, running_minimum, series, stable_rank, tail_view, tau_min)
-from .decade import decade_bracket, decade_details, decade_witness, eps_range, over_tolerance, sr_tolerance
+from .decade import decade_bracket, decade_details, decade_witness, eps_range, sr_bracket, sr_position
 
 RELU_HYPS = ("Theorem 4.3 conditions (E.2)-(E.4) with C and delta", "ReLU (gamma = 0)",
              "R = Rmax/Rmin <= R_max_E",
@@ -413,10 +413,11 @@ def check_F2_zeros(problem) -> Evidence:
 def check_F2_limit(problem) -> Evidence:
     """The limit through its sharpest finite-horizon consequence (:mod:`.decade`): the last decade's
     increment per unit ``log t``, times ``|S_i(0)|/m``, is ``D_i -> 1``, and at this horizon the exact
-    one-dimensional dynamics of the margin allow ``|D_i - 1| <= eps_i`` (derived per point from the
-    state at ``T/10``; nothing declared). Witness: ``max_i |D_i - 1| / eps_i`` over the points whose
-    pattern is frozen on the last decade; holds iff ``<= 1`` (``+ roundoff``), no point contradicts F.2's
-    pattern, and at least one point is judged."""
+    one-dimensional dynamics of the margin put it in ``[D_lo, D_hi]``, within ``eps_i`` of 1 (derived
+    per point from the state at ``T/10``; nothing declared). Witness: the largest position of a
+    ``D_i`` in its bracket (``|D_i - mid|/half``) over the points whose pattern is frozen on the last
+    decade; holds iff ``<= 1``, no point contradicts F.2's pattern, and at least one point is judged.
+    The summary reports the measured ``|D_i - 1|`` beside ``eps_i``."""
     tr = run(problem)
     br = decade_bracket(tr, _f2_T(problem, tr))
     w, ok = decade_witness(br)
@@ -425,12 +426,12 @@ def check_F2_limit(problem) -> Evidence:
     rb = np.maximum(own(tr, tr.rho), 0.0)
     kk = tr.steps >= 10
     t = tr.steps[kk]
-    i = int(np.nanargmax(np.where(br.judged, br.ratios(), -np.inf))) if br.judged.any() else int(np.argmax(A0.any(0)))
+    i = int(np.nanargmax(np.where(br.judged, br.positions(), -np.inf))) if br.judged.any() else int(np.argmax(A0.any(0)))
     r = int(np.argmax(A0[:, i]))
     return Evidence(holds=ok, witness=w, bound=1.0, relation="<=",
-                    summary=f"last decade [{br.window[0]}, {br.window[1]}]: max_i |D_i - 1|/eps_i = {fmt(w)}, "
-                            f"max |D_i - 1| = {fmt(np.nanmax(br.errors()) if br.judged.any() else math.nan)} "
-                            f"against derived eps_i in {eps_range(br)}; "
+                    summary=f"last decade [{br.window[0]}, {br.window[1]}]: D_i's largest position in its derived "
+                            f"bracket {fmt(w)} ({'inside' if ok else 'OUTSIDE'}: <= 1 is inside); max |D_i - 1| = "
+                            f"{fmt(np.nanmax(br.errors()) if br.judged.any() else math.nan)} against eps_i in {eps_range(br)}; "
                             f"{int(br.judged.sum())} of {problem.n} points judged"
                             + (f"; not judged: {'; '.join(br.why)}" if br.why else ""),
                     details=describe(problem) | decade_details(br)
@@ -479,9 +480,10 @@ def limit_directions(tr):
 def thm43_parts(tr, c: dict, sr_bound_F1: np.ndarray, alpha: float) -> dict:
     """One init's parts of Theorem 4.3, each a ratio that holds iff ``<= 1``: ``loss`` =
     ``max_{t >= 1} L_S(t) / G.1's bound(t)``; ``sr_F1`` = ``max_j max_{t in [T/10, T]} SR(W_j(t)) / F.1's
-    bound``; on orthogonal data also ``sr_limit`` = ``max_j |SR(increment_j)/SR(L_j) - 1| / tol_j`` (the
-    last decade's increment of ``W_j`` against the exact limit; ``tol_j`` derived from the margin
-    dynamics, :func:`.decade.sr_tolerance`) and ``sr_C`` = ``max_j SR(L_j) / (C_SR R^2)`` (the constant
+    bound``; on orthogonal data also ``sr_limit`` = the largest position of ``SR(increment_j)`` (the last
+    decade's increment of ``W_j``) in the range the margin dynamics derive around the exact limit
+    (:func:`.decade.sr_bracket`, :func:`.decade.sr_position`; ``SR_limit_distance`` reports
+    ``|SR(increment_j)/SR(L_j) - 1|``) and ``sr_C`` = ``max_j SR(L_j) / (C_SR R^2)`` (the constant
     independent of m, n, d)."""
     p = tr.problem
     k = tr.steps >= 1
@@ -494,16 +496,16 @@ def thm43_parts(tr, c: dict, sr_bound_F1: np.ndarray, alpha: float) -> dict:
         inc = (tr.weights(len(tr.steps) - 1) - tr.weights(k0)) / math.log(tr.steps[-1] / tr.steps[k0])
         br = decade_bracket(tr, _f2_T(p, tr))
         As, Xt = limit_coefficients(tr)
-        lim, inc_sr, tols = [], [], []
+        lim, inc_sr, pos = [], [], []
         for j, A in enumerate(As):
             if A.any():
                 lim.append(stable_rank(A @ Xt))
                 inc_sr.append(stable_rank(inc[j]))
-                tols.append(sr_tolerance(br, A, Xt))
+                pos.append(sr_position(inc_sr[-1], sr_bracket(br, A, Xt)))
         parts["SR_limit"] = lim
         parts["SR_increment"] = inc_sr
-        parts["SR_tolerance"] = tols
-        parts["sr_limit"] = max(over_tolerance(abs(a / b_ - 1), t_) for a, b_, t_ in zip(inc_sr, lim, tols)) if lim else 0.0
+        parts["SR_limit_distance"] = [abs(a / b_ - 1) for a, b_ in zip(inc_sr, lim)]
+        parts["sr_limit"] = max(pos) if pos else 0.0
         parts["sr_C"] = max(lim) / (C_SR_RELU.value * p.data.R ** 2) if lim else 0.0
     return parts
 
@@ -541,7 +543,8 @@ def check_thm43(problem) -> Evidence:
     parts of :func:`thm43_parts` ``<= 1``: (2) the loss under Lemma G.1's explicit bound with its
     alpha = (1 - (1+c')aE)/(c'^2(1+aE)) (c' = max_i m/|S_i(0)|, aE from the derived c1_E); (1) the tail
     stable ranks under F.1's proof bound, and on orthogonal data the last-decade increment's stable
-    rank within the derived tolerance (eps_decade) of the exact limit SR(L_j), which is at most C_SR R^2. Inits outside the
+    rank in the range the margin dynamics derive around the exact limit SR(L_j) (eps_decade), which is
+    at most C_SR R^2. Inits outside the
     event are counted and reported, not judged. Witness: the number of failing inits inside."""
     seeds, skipped = event_seeds(problem, inits_per_example())
     trs = run_seeds(problem, seeds)
@@ -567,7 +570,7 @@ def check_thm43(problem) -> Evidence:
                             f"outside, not judged); worst init's parts: "
                             + ", ".join(f"{k_} {fmt(pw[k_])}" for k_ in _PART_KEYS if k_ in pw)
                             + (f"; SR(increment) {[round(x, 4) for x in pw['SR_increment']]} vs SR(L_j) "
-                               f"{[round(x, 4) for x in pw['SR_limit']]} (derived tolerance {[fmt(x) for x in pw['SR_tolerance']]})"
+                               f"{[round(x, 4) for x in pw['SR_limit']]} (relative distance {[fmt(x) for x in pw['SR_limit_distance']]})"
                                if "SR_limit" in pw else "")
                             + f"; G.1's alpha {fmt(pw['alpha'])}",
                     details=describe(problem) | {"inits": len(trs), "inside_event": v["inside"],
@@ -608,11 +611,11 @@ def _f3_strategy():
 def check_F3(problem) -> Evidence:
     """The limit through the last decade's increment ``(W_j(T) - W_j(T')) / log(T/T')`` (``T'`` the
     first checkpoint at or after ``T/10``), which is ``A_j`` with column ``i`` scaled by ``D_i``
-    (:mod:`.decade`). Three parts, each a ratio that holds iff ``<= 1``: ``entries`` =
-    ``max_i |D_i - 1|/eps_i`` (:func:`.decade.decade_witness`, derived per point); ``zeros`` = the
-    largest increment where ``A_j = 0`` relative to ``max A_j``, over roundoff (frozen coefficients do
-    not move); ``sr`` = ``max_j |SR(increment_j)/SR(A_j) - 1|`` over its derived tolerance
-    (:func:`.decade.sr_tolerance`). Witness: the largest part."""
+    (:mod:`.decade`). Three parts, each a ratio that holds iff ``<= 1``: ``entries`` = the largest
+    position of a ``D_i`` in its derived bracket (:func:`.decade.decade_witness`; within ``eps_i`` of the
+    limit); ``zeros`` = the largest increment where ``A_j = 0`` relative to ``max A_j``, over roundoff
+    (frozen coefficients do not move); ``sr`` = the position of ``SR(increment_j)`` in the range derived
+    around ``SR(A_j)`` (:func:`.decade.sr_position`). Witness: the largest part."""
     tr = run(problem)
     br = decade_bracket(tr, _f2_T(problem, tr))
     w_entries, ok_entries = decade_witness(br)
@@ -626,19 +629,18 @@ def check_F3(problem) -> Evidence:
         L = A @ Xt  # [A_j, 0] on x_i = e_i
         zeros = max(zeros, float(np.abs(inc[j][L == 0]).max(initial=0.0) / L.max()) / ROUNDOFF.value)
         sr_inc, sr_A = stable_rank(inc[j]), stable_rank(L)
-        tol = sr_tolerance(br, A, Xt)
-        srs.append((sr_inc, sr_A, tol))
-        sr_parts.append(over_tolerance(abs(sr_inc / sr_A - 1), tol))
+        srs.append((sr_inc, sr_A, abs(sr_inc / sr_A - 1)))
+        sr_parts.append(sr_position(sr_inc, sr_bracket(br, A, Xt)))
     parts = {"entries": w_entries, "zeros": zeros, "sr": max(sr_parts, default=0.0)}
     w = max(parts.values())
     ok = ok_entries and zeros <= 1.0 and parts["sr"] <= 1.0
     return Evidence(holds=ok, witness=w, bound=1.0, relation="<=",
                     summary=f"last-decade increment of W_j against [A_j, 0] on [{br.window[0]}, {br.window[1]}]: "
-                            f"entries |D_i - 1|/eps_i {fmt(parts['entries'])}, zeros {fmt(parts['zeros'])}, "
-                            f"stable rank {fmt(parts['sr'])} (each <= 1); "
-                            + "; ".join(f"SR(increment) = {fmt(a)}, SR(A) = {fmt(b)}, derived tol {fmt(t)}"
+                            f"positions in the derived brackets: entries {fmt(parts['entries'])}, stable rank "
+                            f"{fmt(parts['sr'])}; zeros {fmt(parts['zeros'])} (each <= 1); "
+                            + "; ".join(f"SR(increment) = {fmt(a)}, SR(A) = {fmt(b)} (relative distance {fmt(t)})"
                                         for a, b, t in srs)
                             + (f"; not judged: {'; '.join(br.why)}" if br.why else ""),
                     details=describe(problem) | decade_details(br)
                     | {"parts": parts, "SR_increment_vs_SR_A": [list(x[:2]) for x in srs],
-                       "SR_tolerance": [x[2] for x in srs], "SR_W_at_T": tr.stable_rank[-1, :2].tolist()})
+                       "SR_limit_distance": [x[2] for x in srs], "SR_W_at_T": tr.stable_rank[-1, :2].tolist()})

@@ -26,7 +26,7 @@ from ..constants import (DECADE_EPS, E1_CPRIME, E2_C, F3A_Z, F3B_HIGH, F3B_LOW, 
 from ..registry import Evidence, statement
 from . import common
 from .common import active_at_init, at_fraction, beta, describe, fmt, other, own, run, series
-from .decade import decade_bracket, over_tolerance, sr_tolerance
+from .decade import decade_bracket, sr_bracket, sr_position
 from .relu import (RELU_CONSTS, RELU_HYPS, e1_constants, e1_constants_of, f2_T, g1_alpha, g1_bound,
                    limit_coefficients)
 
@@ -388,9 +388,10 @@ def f3b_values(tr) -> dict:
     ``t -> infinity`` limit ``SR([A_{+1}; A_{-1}])`` (Lemmas F.2/F.3: ``W(t)/log t`` tends to it, a block
     matrix since each class's columns are disjoint), ``increment`` the SR of the last decade's increment
     ``(W(T) - W(T'))/log(T/T')`` (the finite-horizon form of the limit), ``at_T`` SR(W(T)); and
-    ``consistency`` = ``|SR(increment)/SR(limit) - 1|`` (the run reaches the limit) with ``sr_tol`` its
-    derived tolerance (:func:`.decade.sr_tolerance` over every point: the increment is the limit with
-    column ``i`` scaled by ``D_i``)."""
+    ``consistency`` = the position of SR(increment) in the range the margin dynamics derive around the
+    limit (:func:`.decade.sr_position` over every point: the increment is the limit with column ``i``
+    scaled by ``D_i``; ``<= 1``: the run follows the dynamics that reach the limit) and
+    ``limit_distance`` = ``|SR(increment)/SR(limit) - 1|``."""
     k0 = at_fraction(tr.steps, 0.1)
     p = tr.problem
     inc = (tr.weights(len(tr.steps) - 1) - tr.weights(k0)) / math.log(tr.steps[-1] / tr.steps[k0])
@@ -398,21 +399,22 @@ def f3b_values(tr) -> dict:
     A = np.concatenate(As, axis=0)  # (2m, n): W's rows, both classes
     lim = common.stable_rank(A @ Xt)
     sr_inc = common.stable_rank(inc.reshape(2 * p.m, p.d))
-    sr_tol = sr_tolerance(decade_bracket(tr, f2_T(p, beta(tr))), A, Xt)
+    pos = sr_position(sr_inc, sr_bracket(decade_bracket(tr, f2_T(p, beta(tr))), A, Xt))
     return {"limit": lim, "increment": sr_inc, "at_T": float(tr.stable_rank[-1, 2]),
-            "consistency": abs(sr_inc / lim - 1) if math.isfinite(lim) else math.inf, "sr_tol": sr_tol,
+            "consistency": pos if math.isfinite(lim) else math.inf,
+            "limit_distance": abs(sr_inc / lim - 1) if math.isfinite(lim) else math.inf,
             "decade": [int(tr.steps[k0]), int(tr.steps[-1])]}
 
 
 def f3b_witness(v: dict, end: str) -> float:
     """One end of F.3(b) as a ratio that holds iff ``<= 1``: ``low``: ``(16/9) / min(SR)``; ``high``:
-    ``max(SR) / 9`` over the limit, the increment and SR(W(T)); either way at least
-    ``consistency / sr_tol`` (a run that does not reach the limit cannot vouch for it)."""
+    ``max(SR) / 9`` over the limit, the increment and SR(W(T)); either way at least ``consistency``
+    (a run whose increment is off the derived range cannot vouch for the limit)."""
     vals = [v["limit"], v["increment"], v["at_T"]]
     if not all(math.isfinite(x) for x in vals):
         return math.inf
     end_part = F3B_LOW.value / min(vals) if end == "low" else max(vals) / F3B_HIGH.value
-    return max(end_part, over_tolerance(v["consistency"], v["sr_tol"]))
+    return max(end_part, v["consistency"])
 
 
 def _f3b_strategy():
@@ -431,7 +433,7 @@ def _f3b_check(problem, end: str) -> Evidence:
         holds=w <= 1.0, witness=w, bound=1.0, relation="<=",
         summary=f"SR(W): limit {fmt(v['limit'])}, last-decade increment {fmt(v['increment'])}, at T "
                 f"{fmt(v['at_T'])} (interval [16/9, 9]; {'lower' if end == 'low' else 'upper'} end ratio "
-                f"{fmt(w)}; increment vs limit {fmt(v['consistency'])}, derived tol {fmt(v['sr_tol'])}); n = {problem.n}, "
+                f"{fmt(w)}; increment's position in its derived range {fmt(v['consistency'])}, distance from the limit {fmt(v['limit_distance'])}); n = {problem.n}, "
                 f"m = {problem.m}, |S_i(0)|/m in [{fmt(A0.mean(0).min())}, {fmt(A0.mean(0).max())}]",
         details=describe(problem) | v | {"predicted_limit": 2 * problem.n / (n_big + 1)},
         series=[series("SR(W(t)) of the whole matrix, its exact limit and the interval", "t (steps)", "SR",
