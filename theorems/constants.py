@@ -77,7 +77,8 @@ DECADE_EPS = Constant(
     "G(u) = e^u + u grows by between kappa and kappa + (kappa e^kappa/2)(u(t+1) - u(t)) a step, which brackets "
     "the decade increment D_i in [D_lo, D_hi] (about 1/(T log 10) wide; the checks ask D_i to lie in it, "
     "which puts it within eps_i = max |D_lo/hi - 1| of the limit, ~ log(kappa T)/(kappa T)) "
-    "(theorems/statements/decade.py). Stable ranks: the increment is the limit with column i scaled by D_i, so its SR is pinned to SR(A diag(D_hi) Xt) within (max D_hi/D_lo)^4. "
+    "(theorems/statements/decade.py). Stable ranks: the increment is the limit with column i scaled by "
+    "D_i, so its SR lies within a factor (max D_hi/D_lo)^4 of SR(A diag(D_hi) Xt). "
     "Per example, from the state at T/10 and the example's eta, m, n, ||x_i||; 0 is its limit T -> infinity. "
     "Replaces the declared 5% (F.2, F.3) and 3% (Theorem 4.3's SR) tolerances, which the runs met by 7x-20x")
 H3_C = Constant("C_H3", 1.0,
