@@ -304,3 +304,32 @@ def test_thm43_verdict_needs_a_judged_init():
     assert not thm43_verdict([0.2, 0.3], [False, False])["holds"]
     assert thm43_verdict([0.2, 3.0], [True, False])["holds"]
     assert not thm43_verdict([0.2, 1.01], [True, True])["holds"]
+
+
+def test_f1_sr_bound_is_row_l_of_derived_constants():
+    """F.1's proof bound (DERIVED-CONSTANTS row l): 50 (1+q)(1+epsF)(c3/c2)^2 R^4 n/n_j with
+    epsF = (n_-j/n_j)(c_E3 pn/Rmin^2)^2, c_E3 = 2/c1, q = (n-1)p/Rmin^2; by hand on n = 4 (3 + 1),
+    p = 0.01, Rmin = 1, R = 1.2, c1 = 0.05, c2 = 0.4, c3 = 2.5: q = 0.03, c_E3 pn/Rmin^2 = 1.6."""
+    from types import SimpleNamespace
+
+    data = SimpleNamespace(n=4, p=0.01, Rmin=1.0, R=1.2, y=np.array([1.0, 1.0, 1.0, -1.0]))
+    b = E.f1_sr_bound(SimpleNamespace(data=data), {"c1": 0.05, "c2": 0.4, "c3": 2.5})
+    common = 50 * 1.03 * 6.25 ** 2 * 1.2 ** 4 * 4
+    assert b == pytest.approx([common * (1 + 2.56 / 3) / 3, common * (1 + 3 * 2.56) / 1], rel=1e-12)
+
+
+def test_e1_constants_judged_flags_the_outside_regime_with_the_p0_constants():
+    import sim
+    from theorems import conditions as cond
+
+    def tiny(data):
+        return sim.simulate(sim.Problem(data, m=6, eta=0.1, sigma0=1e-3, steps=1, gamma=0.0, seed=1), engine="fast")
+
+    tr = tiny(sim.nearly_orthogonal(4, 50, p=0.05, seed=0))  # p far above E.1's regime: no c1
+    assert not math.isfinite(E.e1_constants_of(tr)["c1"])
+    c = E.e1_constants_judged(tr)
+    d = tr.problem.data
+    assert c["outside_regime"] is True
+    assert c["c1"] == cond.relu_e1_constants(d.n, 0.0, d.Rmin, d.R, E.beta(tr))["c1"] > 0
+    tr = tiny(sim.orthogonal(4, 50, seed=0))
+    assert E.e1_constants_judged(tr) == E.e1_constants_of(tr) and "outside_regime" not in E.e1_constants_judged(tr)

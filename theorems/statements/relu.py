@@ -34,6 +34,17 @@ def e1_constants_of(tr) -> dict:
     return e1_constants(p.n, p.data.p, p.data.Rmin, p.data.R, beta(tr))
 
 
+def e1_constants_judged(tr) -> dict:
+    """:func:`e1_constants_of`, or, outside the proof's regime where c1 does not exist (only controls
+    get there: the strategies draw p inside it), the constants at p = 0, the most favourable data,
+    with ``outside_regime`` set (the details report it)."""
+    c = e1_constants_of(tr)
+    if math.isfinite(c["c1"]):
+        return c
+    d = tr.problem.data
+    return e1_constants(d.n, 0.0, d.Rmin, d.R, beta(tr)) | {"outside_regime": True}
+
+
 def f2_u(beta_: float, R: float) -> float:
     """Lemma F.2's time in units of ``nm/(eta Rmin^2)`` (lines 7340-7360, DERIVED-CONSTANTS row i): the
     smallest ``u`` with ``u > beta (1 + e^(beta + u R^2))`` (for ``t <= T`` every ``|l'| >= 1/(1 +
@@ -184,12 +195,7 @@ def _e1_setup(problem):
     k = tr.steps > 0
     rb = np.maximum(own(tr, tr.rho), 0.0)[k]  # rhobar_{y_i,r,i}(t), (K', m, n)
     b = beta(tr)
-    c = e1_constants_of(tr)
-    if not math.isfinite(c["c1"]):
-        # outside the proof's regime (only controls get here: the strategies draw p inside it): the
-        # constants at p = 0, the most favourable data, flagged in the details
-        d = problem.data
-        c = e1_constants(d.n, 0.0, d.Rmin, d.R, b) | {"outside_regime": True}
+    c = e1_constants_judged(tr)
     return (tr, A0, k, rb, _e1_log(tr, A0, k, 0.5, math.exp(-b)), _e1_log(tr, A0, k, 2.0, math.exp(2 * b)), c)
 
 

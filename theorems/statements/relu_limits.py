@@ -27,8 +27,7 @@ from ..registry import Evidence, statement
 from . import common
 from .common import active_at_init, at_fraction, beta, describe, fmt, other, own, run, series
 from .decade import decade_bracket, sr_bracket, sr_position
-from .relu import (RELU_CONSTS, RELU_HYPS, e1_constants, e1_constants_of, f2_T, g1_alpha, g1_bound,
-                   limit_coefficients)
+from .relu import RELU_CONSTS, RELU_HYPS, e1_constants_judged, f2_T, g1_alpha, g1_bound, limit_coefficients
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,10 +166,7 @@ def check_E2(problem) -> Evidence:
     tr = run(problem)
     d = problem.data
     b = beta(tr)
-    c = e1_constants_of(tr)
-    outside = not math.isfinite(c["c1"])
-    if outside:  # only controls get here: the constants at p = 0, flagged
-        c = e1_constants(d.n, 0.0, d.Rmin, d.R, b) | {"outside_regime": True}
+    c = e1_constants_judged(tr)
     k = d.p * d.n / d.Rmin ** 2
     step = problem.eta * d.Rmax ** 2 / (problem.n * problem.m)
     A0 = active_at_init(tr)
@@ -528,10 +524,7 @@ def check_G1(problem) -> Evidence:
     worst ratio on the last decade, and the ratio against the sharper exponent (one c' fewer)."""
     tr = run(problem)
     b = beta(tr)
-    c = e1_constants_of(tr)
-    d = problem.data
-    if not math.isfinite(c["c1"]):  # only controls: the constants at p = 0, flagged
-        c = e1_constants(d.n, 0.0, d.Rmin, d.R, b) | {"outside_regime": True}
+    c = e1_constants_judged(tr)
     A0 = active_at_init(tr)
     cp = float(problem.m / max(A0.sum(0).min(), 1))
     alpha = g1_alpha(c["aE"], cp)
