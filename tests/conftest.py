@@ -24,3 +24,20 @@ def _theorems_device(request):
 
     common.DEVICE["name"] = request.config.getoption("theorems_device")
     yield
+
+
+@pytest.fixture(scope="module")
+def orthogonal_run():
+    """A ReLU run on exactly orthogonal data of unequal norms (n = 4, m = 40, eta and sigma0 at their
+    bounds, 2 10^4 steps, event engine): the limits of Lemmas F.2/F.3 and Theorem 4.3 are reached."""
+    import numpy as np
+
+    import sim
+    from theorems import conditions as cond
+    from theorems import strategies as S
+
+    data = S.exactly_orthogonal(np.array([1.0, 1.3, 1.1, 1.2]), 6, 2, seed=5)
+    m = 40
+    p = sim.Problem(data, m=m, eta=cond.eta_max(data, m), sigma0=cond.sigma0_max(data, m), steps=20000,
+                    gamma=0.0, seed=11, n_log=40)
+    return sim.simulate(p, engine="event")

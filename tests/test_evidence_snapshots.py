@@ -77,7 +77,7 @@ import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from theorems import catalogue, profiles
-from theorems.power import POWER_LIMIT_HORIZON_SCALE
+from theorems.power import draw_examples
 from theorems.runner import run_check
 
 HERE = Path(__file__).parent
@@ -331,21 +331,8 @@ def load_example(stmt):
 
 
 def draw_candidates(stmt, k: int) -> list:
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import strategies as st
-
-    out: list = []
-
-    @given(data=st.data())
-    def collect(data):
-        if len(out) < k:
-            out.append(data.draw(stmt.strategy, label="example"))
-
-    collect.hypothesis.inner_test._hypothesis_internal_add_digest = f"evidence-snapshot:{stmt.id}".encode()
-    with profiles.limit_horizons(POWER_LIMIT_HORIZON_SCALE):
-        settings(derandomize=True, database=None, max_examples=k, deadline=None, phases=[Phase.generate],
-                 suppress_health_check=list(HealthCheck))(collect)()
-    return out
+    """``k`` candidates from the statement's own strategy at its base horizon (as the power tests draw)."""
+    return draw_examples(stmt, k, purpose="evidence-snapshot")
 
 
 JITTERS = (1 + 2.0 ** -50, 1 - 2.0 ** -50, 1 + 2.0 ** -47)  # a few ulps, up and down

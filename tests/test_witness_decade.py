@@ -126,17 +126,6 @@ def test_sr_bracket_edge_cases():
     assert width == pytest.approx(4 * math.log(1.001)) and mid == pytest.approx(Dc.stable_rank(A))
 
 
-@pytest.fixture(scope="module")
-def orthogonal_run():
-    import sim
-    from theorems import conditions as cond
-    from theorems import strategies as S
-
-    data = S.exactly_orthogonal(np.array([1.0, 1.3, 1.1, 1.2]), 6, 2, seed=5)
-    m = 40
-    p = sim.Problem(data, m=m, eta=cond.eta_max(data, m), sigma0=cond.sigma0_max(data, m), steps=20000,
-                    gamma=0.0, seed=11, n_log=40)
-    return sim.simulate(p, engine="event")
 
 
 def test_decade_bracket_on_a_real_run(orthogonal_run):

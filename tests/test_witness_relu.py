@@ -219,17 +219,6 @@ def test_h3_exceedance_count_just_above_and_below_the_allowed_rate():
 
 
 # ----------------------------------------------------------------------------------- Theorem 4.3's parts
-@pytest.fixture(scope="module")
-def orthogonal_run():
-    import sim
-
-    from theorems import strategies as S
-
-    data = S.exactly_orthogonal(np.array([1.0, 1.3, 1.1, 1.2]), 6, 2, seed=5)
-    m = 40
-    p = sim.Problem(data, m=m, eta=cond.eta_max(data, m), sigma0=cond.sigma0_max(data, m), steps=20000,
-                    gamma=0.0, seed=11, n_log=40)
-    return sim.simulate(p, engine="event")
 
 
 def _parts(tr, **kw):

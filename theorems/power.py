@@ -45,8 +45,9 @@ def examples_per_statement() -> int:
         return DEFAULT_EXAMPLES
 
 
-def draw_examples(stmt: Statement, k: int) -> list:
-    """``k`` examples from the statement's strategy, the same ones on every run (derandomised)."""
+def draw_examples(stmt: Statement, k: int, purpose: str = "power") -> list:
+    """``k`` examples from the statement's strategy at its base horizon, the same ones on every run
+    (derandomised; ``purpose`` seeds the draw, so different users get different examples)."""
     out: list = []
 
     @given(data=st.data())
@@ -54,7 +55,7 @@ def draw_examples(stmt: Statement, k: int) -> list:
         if len(out) < k:
             out.append(data.draw(stmt.strategy, label="example"))
 
-    collect.hypothesis.inner_test._hypothesis_internal_add_digest = f"power:{stmt.id}".encode()
+    collect.hypothesis.inner_test._hypothesis_internal_add_digest = f"{purpose}:{stmt.id}".encode()
     with profiles.limit_horizons(POWER_LIMIT_HORIZON_SCALE):
         settings(derandomize=True, database=None, max_examples=k, deadline=None, phases=[Phase.generate],
                  suppress_health_check=list(HealthCheck))(collect)()
