@@ -171,6 +171,15 @@ def test_sr_decade_rate_ignores_before_T1_and_round_off():
     assert L.sr_decade_witness(steps, one, T1=2) > 1
 
 
+def test_sr_decade_rate_compares_pairs_a_decade_apart_exactly():
+    """Pairs t2 >= 10 t1 only: growth of (SR - 1) log t over 9x is not judged, over exactly 10x it is."""
+    steps = np.array([100, 900, 1000])
+    e = np.array([1.0, 1.5, 0.9])  # (SR - 1) log t: up over 100 -> 900 (9x), down over 100 -> 1000 (10x)
+    assert L.sr_decade_witness(steps, e / np.log(steps), T1=2) == pytest.approx(0.9)
+    e[2] = 1.2  # up over exactly one decade: judged
+    assert L.sr_decade_witness(steps, e / np.log(steps), T1=2) == pytest.approx(1.2)
+
+
 def test_c3_bound_is_infinite_until_V_exceeds_b_then_decreases():
     p = _problem(steps=10 ** 6)
     rg = L.regime(p)
