@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 import sim
 from sim import faults
 from theorems.statements.auxiliary import (U_END, U_START, GDMargins, MatrixExperiment, _exceedances,
-                                           _init_counts, _init_matrices, _sample, gd_margins)
+                                           _init_counts, _init_matrices, _sample, gd_margins, two_sided_sequences)
 from theorems.strategies import exactly_orthogonal
 
 
@@ -150,3 +150,14 @@ def test_power_examples_include_simulator_inputs(sid):
     paper_statements()
     exs = draw_examples(REGISTRY[sid], examples_per_statement())
     assert any(isinstance(e, GDMargins) or getattr(e, "init_sigma0", None) is not None for e in exs)
+
+
+@settings(max_examples=50, deadline=None)
+@given(seq=two_sided_sequences())
+def test_lemma53_sequences_meet_5_6(seq):
+    """The inputs drawn for Lemma 5.3 meet its hypothesis (5.6): C1 e^{-x_t} <= x_{t+1} - x_t <= C2 e^{-x_t}
+    (so its refutation is the printed conclusion's fault, not the input's)."""
+    x = seq.arr
+    inc, e = np.diff(x), np.exp(-x[:-1])
+    assert seq.C2 >= seq.C >= 1e-3 and np.all(x >= 0)
+    assert np.all(inc >= seq.C * e * (1 - 1e-12)) and np.all(inc <= seq.C2 * e * (1 + 1e-12))
