@@ -30,6 +30,9 @@ def _tol(x):
 def assert_running_matches(tr: sim.Trajectory, ref: sim.Trajectory, exact_values: bool, label=""):
     a, r = tr.running, ref.running
     assert sorted(a) == sorted(running.KEYS)
+    for q in (a, r):  # the contract's dtypes (a saved trajectory is refused otherwise)
+        for k in running.KEYS:
+            assert q[k].dtype == (np.int64 if k in running.INT_KEYS else np.float64), (k, q[k].dtype)
     for k in EXACT:
         assert np.array_equal(a[k], r[k]), (f"{tr.engine} {k} differs from the reference at "
                                             f"{np.argwhere(a[k] != r[k])[:5].tolist()}; {label}")
