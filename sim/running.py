@@ -360,12 +360,3 @@ def _full(like, shape, value, integer=False):
     import torch
 
     return torch.full(shape, value, dtype=torch.int64 if integer else like.dtype, device=like.device)
-
-
-def empty(n: int, m: int) -> dict:
-    """The running quantities of a trajectory that observed nothing (``steps`` unknown): used when a
-    trajectory is built by hand without them."""
-    return {"min_preact_S0": np.full(n, np.inf), "min_preact_S0_attained": np.full(n, np.inf),
-            "balance": np.full((2, 2), np.inf), "balance_attained": np.full((2, 2), np.inf),
-            "last_wrong_sign": np.full((2, m, n), -1, dtype=np.int64),
-            "switches": np.zeros((2, m, n), dtype=np.int64), "last_switch": np.full((2, m, n), -1, dtype=np.int64)}
