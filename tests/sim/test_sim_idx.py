@@ -53,6 +53,14 @@ def test_read_idx_one_dimensional_labels(tmp_path):
     np.testing.assert_array_equal(out, labels)
 
 
+def test_read_idx_zero_dimensional(tmp_path):
+    """ndim = 0: one element and no sizes (the format allows it); a second element is refused."""
+    out = sim.read_idx(write(tmp_path / "scalar", idx_bytes(np.array(7, dtype=np.int32))))
+    assert out.shape == () and out == 7
+    with pytest.raises(ValueError, match="expected 4 data bytes"):
+        sim.read_idx(write(tmp_path / "two", bytes([0, 0, 0x0C, 0]) + struct.pack(">2i", 7, 8)))
+
+
 def test_read_idx_accepts_pathlike_and_str(tmp_path):
     arr = np.arange(6, dtype=np.uint8).reshape(2, 3)
     p = write(tmp_path / "x", idx_bytes(arr))
