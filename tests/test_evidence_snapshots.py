@@ -74,11 +74,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from syrupy.extensions.json import JSONSnapshotExtension
 
-from theorems import catalogue, profiles
-from theorems.power import draw_examples
-from theorems.runner import run_check
+from conftest import INSTALL
+
+pytest.importorskip("syrupy", reason=f"the evidence snapshots need syrupy; install with the README's "
+                                     f"command: {INSTALL}")
+from syrupy.extensions.json import JSONSnapshotExtension  # noqa: E402
+
+from theorems import catalogue, profiles  # noqa: E402
+from theorems.power import draw_examples  # noqa: E402
+from theorems.runner import run_check  # noqa: E402
 
 HERE = Path(__file__).parent
 SNAPSHOT_ROOT = HERE / "data" / "evidence_snapshots"
