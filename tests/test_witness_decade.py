@@ -1,4 +1,4 @@
-"""The last decade's derived tolerance (theorems/statements/decade.py), part by part."""
+"""The last decade's derived bracket (theorems/statements/decade.py), part by part."""
 
 from __future__ import annotations
 

@@ -64,16 +64,19 @@ def _b2_strategy(**kw):
     return S.leaky_problems(horizon_tau=3.0, dense_T1=1.0, **kw)
 
 
+def _b2_control():
+    # few neurons and a large init: some point starts with a large margin, so its |l'| and its
+    # coefficients lag far behind the others' (as B.1's control)
+    return S.with_large_sigma0(_b2_strategy(m_range=(1, 3), n_range=(2, 8)), factor=(500.0, 5000.0))
+
+
 @statement(
     "B.2", kind="lemma", title="Per-neuron balance in the early phase (t <= T1)",
     text="For 0 <= t <= T1 = C' n m/(eta Rmax^2): |rho_{j,r,i}(t)| >= c2 gamma |rho_{j',r',i'}(t)| for "
          "all j, j', r, r', i, i', with c2 = c~(C') Rmin^2/Rmax^2 (c~ the early-phase floor of |l'|).",
     strategy=_b2_strategy(),
     hypotheses=LEAKY_HYPS, constants=(C, DELTA, C2_B2), markers=("leaky", "statement"),
-    # few neurons and a large init: some point starts with a large margin, so its |l'| and its
-    # coefficients lag far behind the others' (as B.1's control)
-    controls={"large_sigma0": S.with_large_sigma0(_b2_strategy(m_range=(1, 3), n_range=(2, 8)),
-                                                  factor=(500.0, 5000.0))},
+    controls={"large_sigma0": _b2_control()},
     source="Lemma B.2 (Appendix B)")
 def check_B2(problem) -> Evidence:
     """Witness: :func:`b2_witness` at every step ``1 <= t <= T1*`` (checkpoints at every step there);
@@ -108,8 +111,7 @@ def _b2_check(problem, c2_of, c2_form: str) -> Evidence:
          "(the same bound on |y_i f| that gives |l'| >= c~) instead of |l'| <= 1.",
     strategy=_b2_strategy(),
     hypotheses=LEAKY_HYPS, constants=(C, DELTA, C2_B2_SHARP), markers=("leaky", "statement"),
-    controls={"large_sigma0": S.with_large_sigma0(_b2_strategy(m_range=(1, 3), n_range=(2, 8)),
-                                                  factor=(500.0, 5000.0))},
+    controls={"large_sigma0": _b2_control()},
     source="Lemma B.2 (Appendix B), lines 1790-1856, sharpened within its own argument")
 def check_B2_sharp(problem) -> Evidence:
     """As :func:`check_B2`, against ``c2 = c~/(1 - c~) R^-2`` (:func:`theorems.constants.b2_c2_sharp`)."""

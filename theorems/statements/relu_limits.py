@@ -459,7 +459,7 @@ F3B_MAX_EXAMPLES = 20
     source="Lemma F.3 (Appendix F), line 824", max_examples=F3B_MAX_EXAMPLES)
 def check_F3b_low(problem) -> Evidence:
     """Witness :func:`f3b_witness` (``low``): ``(16/9)/min(SR_limit, SR_increment, SR(W(T)))``, at least
-    the increment's relative distance to the limit over its derived tolerance; holds iff ``<= 1``."""
+    the increment's position in the range the margin dynamics derive; holds iff ``<= 1``."""
     return _f3b_check(problem, "low")
 
 
@@ -476,7 +476,7 @@ def check_F3b_low(problem) -> Evidence:
     source="Lemma F.3 (Appendix F), line 826", max_examples=F3B_MAX_EXAMPLES)
 def check_F3b_high(problem) -> Evidence:
     """Witness :func:`f3b_witness` (``high``): ``max(SR_limit, SR_increment, SR(W(T)))/9``, at least the
-    increment's relative distance to the limit over its derived tolerance; holds iff ``<= 1``."""
+    increment's position in the range the margin dynamics derive; holds iff ``<= 1``."""
     return _f3b_check(problem, "high")
 
 
